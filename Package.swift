@@ -1,0 +1,47 @@
+// swift-tools-version:5.9
+import PackageDescription
+
+let package = Package(
+    name: "distill-lab",
+    products: [
+        .executable(name: "distill-lab", targets: ["DistillLabCLI"]),
+        .library(name: "DistillLab", targets: ["DistillLab"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries: Debian's OpenBLAS (BLAS dims are Int32) and zlib.
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // Matrices, BLAS wrapper, kernels, seeded random streams, safetensors I/O.
+        .target(name: "DistillCore", dependencies: ["COpenBLAS"]),
+        // Statistics used by verifiers and detectors (no BLAS).
+        .target(name: "DistillStats"),
+        // Layers, MLP, losses, optimizers, the training loop, checkpoints.
+        .target(name: "DistillNN", dependencies: ["DistillCore"]),
+        // Datasets, loaders (IDX, CSV, gzip), splits.
+        .target(name: "DistillData", dependencies: ["DistillCore", "CZlib"]),
+        // Oracle, attacker, distillation, metrics, experiment runner.
+        .target(name: "DistillLab", dependencies: ["DistillCore", "DistillNN", "DistillData", "DistillStats"]),
+        // The command-line tool: thin layer over DistillLab.
+        .executableTarget(
+            name: "DistillLabCLI",
+            dependencies: ["DistillLab", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "DistillCoreTests", dependencies: ["DistillCore"]),
+        .testTarget(name: "DistillStatsTests", dependencies: ["DistillStats"]),
+        .testTarget(name: "DistillNNTests", dependencies: ["DistillNN"]),
+        .testTarget(name: "DistillDataTests", dependencies: ["DistillData"]),
+        .testTarget(name: "DistillLabTests", dependencies: ["DistillLab"]),
+        .testTarget(name: "DistillLabCLITests", dependencies: ["DistillLab"]),
+    ]
+)
