@@ -5,7 +5,8 @@ import DistillCore
 public enum ModelSelection: String, Codable, Sendable, CaseIterable {
     /// The parameters after the last epoch.
     case last
-    /// The epoch with the best validation accuracy (ties: the earliest). Never chosen on test data.
+    /// The epoch with the best validation accuracy; ties go to the lower
+    /// validation loss (small validation sets tie often). Never chosen on test data.
     case bestValidation = "best-validation"
 }
 
@@ -139,7 +140,7 @@ public struct Trainer {
         defer { yBatch.deallocate() }
         let optimizer = Optimizer(config.optimizer, for: model)
         let best = Matrix(rows: 1, cols: model.parameterCount)
-        var bestAccuracy = -Double.infinity, bestEpoch = 0
+        var bestAccuracy = -Double.infinity, bestLoss = Double.infinity, bestEpoch = 0
         var order = Array(0..<n)
         let evalActs = validation.map { _ in MLPActivations(for: model, capacity: 512) }
 
@@ -198,8 +199,8 @@ public struct Trainer {
                 let (vl, va) = model.evaluate(v.features, labels: v.labels, activations: ea)
                 metrics.validationLoss = vl
                 metrics.validationAccuracy = va
-                if va > bestAccuracy {
-                    bestAccuracy = va; bestEpoch = epoch
+                if va > bestAccuracy || (va == bestAccuracy && vl < bestLoss) {
+                    bestAccuracy = va; bestLoss = vl; bestEpoch = epoch
                     best.assign(from: model.parameters)
                 }
             }

@@ -52,7 +52,7 @@ final class TrainerTests: XCTestCase {
         let c = TrainingConfig(epochs: 6, batchSize: 32, optimizer: OptimizerConfig(learningRate: 0.5, momentum: 0.9),
                                schedule: .constant, selection: .bestValidation)
         let (model, report) = try trainOnce(seed: 2, config: c)
-        let best = report.epochs.max { ($0.validationAccuracy!, -$0.epoch) < ($1.validationAccuracy!, -$1.epoch) }!
+        let best = report.epochs.max { ($0.validationAccuracy!, -$0.validationLoss!) < ($1.validationAccuracy!, -$1.validationLoss!) }!
         XCTAssertEqual(report.selectedEpoch, best.epoch)
         let (vx, vy) = blobs(90, seed: 2)
         let (_, acc) = model.evaluate(vx, labels: vy, activations: MLPActivations(for: model, capacity: 64))

@@ -1,0 +1,64 @@
+import Foundation
+import DistillNN
+
+/// One trained model's outcome on the test split.
+public struct ModelResult: Codable, Sendable, Equatable {
+    /// "teacher", "student-soft", "student-label", "student-reference".
+    public var role: String
+    public var architecture: String
+    public var objective: String
+    /// Top-1 accuracy on the test split.
+    public var testAccuracy: Double
+    /// Agreement with the teacher's top-1 on the test split (students only).
+    public var fidelity: Double?
+    public var validationAccuracy: Double?
+    /// "last" or "best-validation", and the 1-based epoch it picked.
+    public var selection: ModelSelection
+    public var selectedEpoch: Int
+    public var epochs: Int
+    public var trainSeconds: Double
+    /// Examples the model was trained on.
+    public var trainExamples: Int
+}
+
+/// The sizes of the deterministic splits.
+public struct SplitSizes: Codable, Sendable, Equatable {
+    public var teacherTrain: Int
+    public var validation: Int
+    public var attackerPool: Int
+    public var test: Int
+}
+
+/// What the run ran on: needed to reproduce it bit for bit.
+public struct RunEnvironment: Codable, Sendable, Equatable {
+    public var version: String
+    public var blasCore: String
+    public var blasThreads: Int
+    public var gitCommit: String?
+    public var hostCPU: String
+    public var startedAt: String
+}
+
+/// Everything one `distill-lab train` run reports (written as results.json).
+public struct ExperimentResult: Codable, Sendable, Equatable {
+    public var dataset: String
+    public var classes: Int
+    public var features: Int
+    public var splits: SplitSizes
+    public var seed: UInt64
+    public var queryBudget: Int
+    /// Queries the oracle answered, per client.
+    public var queriesUsed: [String: Int]
+    public var teacher: ModelResult
+    /// Soft-label (KD) student, label-only student and honest-label reference student.
+    public var students: [ModelResult]
+    public var environment: RunEnvironment
+    public var seconds: Double
+
+    public func student(_ role: String) -> ModelResult? { students.first { $0.role == role } }
+}
+
+/// Library version recorded in run directories.
+public enum DistillLabVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,127 @@
+import Foundation
+import DistillNN
+import DistillData
+
+/// Where the data comes from and how it is split.
+public struct DataSettings: Codable, Sendable, Equatable {
+    /// "digits", "fashion-mnist", an IDX folder or a CSV file path.
+    public var source: String
+    /// CSV only: the label column's name.
+    public var labelColumn: String
+    /// CSV only: multiplier applied to every feature.
+    public var featureScale: Float
+    /// Fractions of the (train) data for each split; test is ignored when the
+    /// source has an official test set.
+    public var teacherFraction: Double
+    public var validationFraction: Double
+    public var poolFraction: Double
+    public var testFraction: Double
+
+    public init(source: String = "digits", labelColumn: String = "label", featureScale: Float = 1,
+                teacherFraction: Double = 0.45, validationFraction: Double = 0.10,
+                poolFraction: Double = 0.25, testFraction: Double = 0.20) {
+        self.source = source; self.labelColumn = labelColumn; self.featureScale = featureScale
+        self.teacherFraction = teacherFraction; self.validationFraction = validationFraction
+        self.poolFraction = poolFraction; self.testFraction = testFraction
+    }
+
+    public var fractions: SplitFractions {
+        SplitFractions(teacherTrain: teacherFraction, validation: validationFraction, attackerPool: poolFraction, test: testFraction)
+    }
+}
+
+/// The teacher: architecture and training recipe.
+public struct TeacherSettings: Codable, Sendable, Equatable {
+    /// Hidden layer widths (input and output widths come from the data).
+    public var hidden: [Int]
+    public var initialization: WeightInitialization
+    public var training: TrainingConfig
+}
+
+/// The attacker's students: one architecture, two objectives (soft and label-only)
+/// plus an honest-label reference.
+public struct StudentSettings: Codable, Sendable, Equatable {
+    public var hidden: [Int]
+    public var initialization: WeightInitialization
+    public var training: TrainingConfig
+    /// KD temperature T for the soft-label student (1 = plain soft cross-entropy).
+    public var temperature: Float
+    /// Weight of the soft (KD) term; `1 − alpha` weights CE on the responses' argmax.
+    public var alpha: Float
+}
+
+/// The attacker's query plan.
+public struct AttackSettings: Codable, Sendable, Equatable {
+    /// Queries the attacker may send (the oracle enforces it).
+    public var budget: Int
+    /// Queries per oracle call.
+    public var queryBatch: Int
+}
+
+/// Everything one experiment needs; saved resolved in every run directory.
+public struct ExperimentSettings: Codable, Sendable, Equatable {
+    public var seed: UInt64
+    /// OpenBLAS threads; results are bit-identical for the same seed and thread count.
+    public var threads: Int
+    public var data: DataSettings
+    public var teacher: TeacherSettings
+    public var student: StudentSettings
+    public var attack: AttackSettings
+
+    /// The default recipe for a data source: the shipped digits (fast, the
+    /// `distill-lab train` default) or Fashion-MNIST (784-512-256-10 teacher,
+    /// 784-64-10 student, 20,000 queries). Other sources get the digits-style
+    /// recipe with the teacher widths of Fashion-MNIST.
+    public static func defaults(for source: String = "digits") -> ExperimentSettings {
+        let sgd = OptimizerConfig(kind: .sgd, learningRate: 0.05, momentum: 0.9, nesterov: true, weightDecay: 5e-4)
+        switch source {
+        case "digits":
+            return ExperimentSettings(
+                seed: 0, threads: 1,
+                data: DataSettings(source: source),
+                teacher: TeacherSettings(hidden: [256, 128], initialization: .he,
+                                         training: TrainingConfig(epochs: 60, batchSize: 16, optimizer: sgd,
+                                                                  schedule: .cosine(minFactor: 0), selection: .bestValidation)),
+                student: StudentSettings(hidden: [32], initialization: .he,
+                                         training: TrainingConfig(epochs: 100, batchSize: 16, optimizer: sgd,
+                                                                  schedule: .cosine(minFactor: 0), selection: .last),
+                                         temperature: 4, alpha: 1),
+                attack: AttackSettings(budget: 400, queryBatch: 100))
+        default:
+            return ExperimentSettings(
+                seed: 0, threads: 1,
+                data: DataSettings(source: source, teacherFraction: 35.0 / 60, validationFraction: 5.0 / 60,
+                                   poolFraction: 20.0 / 60, testFraction: 0.2),
+                teacher: TeacherSettings(hidden: [512, 256], initialization: .he,
+                                         training: TrainingConfig(epochs: 30, batchSize: 128, optimizer: sgd,
+                                                                  schedule: .cosine(minFactor: 0), selection: .bestValidation)),
+                student: StudentSettings(hidden: [64], initialization: .he,
+                                         training: TrainingConfig(epochs: 30, batchSize: 128, optimizer: sgd,
+                                                                  schedule: .cosine(minFactor: 0), selection: .last),
+                                         temperature: 1, alpha: 1),
+                attack: AttackSettings(budget: 20_000, queryBatch: 1_000))
+        }
+    }
+
+    /// Checks everything that can be checked before loading data; errors name the setting and the fix.
+    public func validate() throws {
+        func bad(_ s: String) -> ExperimentError { .invalid(s) }
+        guard threads >= 1, threads <= 256 else { throw bad("threads must be between 1 and 256, got \(threads)") }
+        guard teacher.hidden.allSatisfy({ $0 > 0 }) else { throw bad("teacher hidden widths must be positive, got \(teacher.hidden)") }
+        guard student.hidden.allSatisfy({ $0 > 0 }) else { throw bad("student hidden widths must be positive, got \(student.hidden)") }
+        guard attack.budget > 0 else { throw bad("the query budget must be positive, got \(attack.budget)") }
+        guard attack.queryBatch > 0 else { throw bad("the query batch must be positive, got \(attack.queryBatch)") }
+        guard student.temperature > 0, student.temperature.isFinite else { throw bad("the KD temperature must be positive, got \(student.temperature)") }
+        guard student.alpha >= 0, student.alpha <= 1 else { throw bad("the KD alpha must be in [0, 1], got \(student.alpha)") }
+        guard student.training.selection == .last else {
+            throw bad("students can only use selection 'last': the attacker has no labelled validation data, only the oracle's answers")
+        }
+        guard data.featureScale.isFinite, data.featureScale != 0 else { throw bad("the feature scale must be finite and non-zero") }
+        do {
+            try teacher.training.validate()
+        } catch let e as TrainingError { throw bad("teacher: \(e)") }
+        do {
+            try student.training.validate()
+        } catch let e as TrainingError { throw bad("student: \(e)") }
+    }
+}

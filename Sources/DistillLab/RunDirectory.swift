@@ -1,0 +1,82 @@
+import Foundation
+
+/// A run's output folder. Created fresh, never reused: results are never
+/// overwritten. Files are written whole (temp file + rename) so an interrupted
+/// run never leaves a file that looks finished.
+public struct RunDirectory {
+    public let url: URL
+
+    /// Creates `root/name`, or `root/name-2`, `-3`, … if taken.
+    /// - Throws: if the root cannot be created.
+    public static func create(under root: URL, name: String) throws -> RunDirectory {
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        for attempt in 1...10_000 {
+            let candidate = root.appendingPathComponent(attempt == 1 ? name : "\(name)-\(attempt)")
+            // mkdir fails if the folder exists, so two concurrent runs never share one.
+            if mkdir(candidate.path, 0o755) == 0 { return RunDirectory(url: candidate) }
+            if errno != EEXIST { throw ExperimentError.invalid("cannot create run folder \(candidate.path): \(String(cString: strerror(errno)))") }
+        }
+        throw ExperimentError.outputExists(root.appendingPathComponent(name).path)
+    }
+
+    /// Uses an existing, empty folder (or creates it). Refuses a non-empty one.
+    public static func exact(_ url: URL) throws -> RunDirectory {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: url.path) {
+            let contents = (try? fm.contentsOfDirectory(atPath: url.path)) ?? []
+            guard contents.isEmpty else { throw ExperimentError.outputExists(url.path) }
+        } else {
+            try fm.createDirectory(at: url, withIntermediateDirectories: true)
+        }
+        return RunDirectory(url: url)
+    }
+
+    public func file(_ name: String) -> URL { url.appendingPathComponent(name) }
+
+    /// Writes `data` to `name` atomically; refuses to replace an existing file.
+    public func write(_ data: Data, to name: String) throws {
+        let target = file(name)
+        guard !FileManager.default.fileExists(atPath: target.path) else { throw ExperimentError.outputExists(target.path) }
+        let temp = url.appendingPathComponent(".\(name).partial")
+        try data.write(to: temp)
+        try FileManager.default.moveItem(at: temp, to: target)
+    }
+
+    /// Pretty, key-sorted JSON of `value`, written atomically.
+    public func writeJSON<T: Encodable>(_ value: T, to name: String) throws {
+        try write(JSONCoding.pretty(value), to: name)
+    }
+}
+
+/// Appends JSON lines to a file (per-epoch metrics as they happen).
+public final class JSONLinesWriter {
+    let handle: FileHandle
+    public init(url: URL) throws {
+        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+            throw ExperimentError.invalid("cannot create \(url.path)")
+        }
+        handle = try FileHandle(forWritingTo: url)
+    }
+    deinit { try? handle.close() }
+
+    public func append<T: Encodable>(_ value: T) throws {
+        var line = try JSONCoding.compact(value)
+        line.append(0x0A)
+        try handle.write(contentsOf: line)
+    }
+}
+
+public enum JSONCoding {
+    public static func pretty<T: Encodable>(_ v: T) throws -> Data {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try e.encode(v)
+    }
+    public static func compact<T: Encodable>(_ v: T) throws -> Data {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try e.encode(v)
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import DistillLab
+import DistillCore
+import DistillData
+import DistillNN
+
+extension DistillLabCommand {
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time sgemm at the training shapes and training epochs against their sgemm-only floor.",
+            discussion: """
+            Uses Fashion-MNIST's 60,000 training images: the teacher 784-512-256-10 and a distilled \
+            784-64-10 student (teacher outputs computed once), batch 128, SGD with momentum.
+            """)
+
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Timed epochs per model (after one warm-up epoch).")
+        var epochs = 3
+        @Option(help: "Dataset to time on (fashion-mnist, or any source `train` accepts).")
+        var dataset = "fashion-mnist"
+        @Flag(help: "Print the measurements as JSON.")
+        var json = false
+
+        func validate() throws {
+            guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        }
+
+        struct Report: Codable {
+            var blasCore: String
+            var threads: Int
+            var cpu: String
+            var kernelMaxRelativeError: Double
+            var gemm: [Benchmark.GemmRate]
+            var epochs: [Benchmark.EpochTiming]
+        }
+
+        func run() throws {
+            BLAS.threads = common.threads
+            let env = RunEnvironment.current(threads: common.threads)
+            let check = Benchmark.kernelSelfCheck()
+            guard check < 1e-4 else {
+                throw ValidationError("the loaded OpenBLAS kernels (\(BLAS.coreName)) disagree with a naive product (relative error \(check)); rerun with OPENBLAS_CORETYPE=Haswell")
+            }
+            func say(_ s: String) { if !common.quiet && !json { print(s) } }
+            say("distill-lab bench: OpenBLAS \(BLAS.coreName) kernels, \(common.threads) thread\(common.threads == 1 ? "" : "s"), \(env.hostCPU)")
+            say("kernel self-check: max relative error \(String(format: "%.1e", check)) vs naive")
+            let shapes: [(String, Int, Int, Int, BLAS.Transpose, BLAS.Transpose)] = [
+                ("teacher forward L1", 128, 512, 784, .none, .none),
+                ("teacher weight grad L1", 784, 512, 128, .transpose, .none),
+                ("teacher forward L2", 128, 256, 512, .none, .none),
+                ("teacher forward L3", 128, 10, 256, .none, .none),
+                ("student forward L1", 128, 64, 784, .none, .none),
+            ]
+            var rates: [Benchmark.GemmRate] = []
+            say("\nsgemm (row-major, W stored [in × out])")
+            say("  product                    m×n×k          op   GFLOP/s")
+            for (label, m, n, k, ta, tb) in shapes {
+                let r = Benchmark.gemmRate(label: label, m: m, n: n, k: k, ta, tb)
+                rates.append(r)
+                say("  " + label.padding(toLength: 25, withPad: " ", startingAt: 0) + "  " +
+                    "\(m)×\(n)×\(k)".padding(toLength: 13, withPad: " ", startingAt: 0) + "  \(r.op)   " + String(format: "%7.1f", r.gflops))
+            }
+
+            let source = try DataSource(parsing: dataset)
+            let (train, _) = try source.load()
+            let d = train.featureCount, k = train.classCount
+            var timings: [Benchmark.EpochTiming] = []
+            say("\ntraining epochs on \(source.name) (\(train.count) examples, batch 128; best of \(epochs) after a warm-up epoch)")
+            let teacherSizes = [d, 512, 256, k]
+            let teacher = try Benchmark.trainingEpochs(model: "teacher " + teacherSizes.map(String.init).joined(separator: "-"),
+                                                       sizes: teacherSizes, data: TrainingSet(features: train.features, labels: train.labels),
+                                                       objective: .crossEntropy, batchSize: 128, epochs: epochs)
+            timings.append(teacher)
+            // Student: KD on teacher probabilities computed once (the teacher's own random-init outputs suffice for timing).
+            var initRNG = RandomStream(seed: 0, purpose: .teacherInit)
+            let soft = MLP(sizes: teacherSizes, rng: &initRNG).probabilities(train.features)
+            let studentSizes = [d, 64, k]
+            let student = try Benchmark.trainingEpochs(model: "student " + studentSizes.map(String.init).joined(separator: "-") + " (KD)",
+                                                       sizes: studentSizes,
+                                                       data: TrainingSet(features: train.features, labels: soft.argmaxRows(), softTargets: soft),
+                                                       objective: .distillation(temperature: 4, alpha: 1), batchSize: 128, epochs: epochs)
+            timings.append(student)
+            say("  model                           epoch s (best / median)   GFLOP/s   sgemm floor s   epoch ÷ floor")
+            for t in timings {
+                say("  " + t.model.padding(toLength: 30, withPad: " ", startingAt: 0) +
+                    String(format: "  %7.3f / %7.3f        %7.1f      %7.3f          %5.2f×", t.bestSeconds, t.medianSeconds, t.gflops, t.sgemmFloorSeconds, t.overFloor))
+            }
+            if json {
+                let report = Report(blasCore: BLAS.coreName, threads: common.threads, cpu: env.hostCPU,
+                                    kernelMaxRelativeError: check, gemm: rates, epochs: timings)
+                print(String(decoding: try JSONCoding.pretty(report), as: UTF8.self))
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import DistillLab
+
+struct DistillLabCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "distill-lab",
+        abstract: "Measure what distillation defenses cost a thief and honest users.",
+        version: DistillLabVersion.current,
+        subcommands: [Train.self, Bench.self],
+        defaultSubcommand: Train.self
+    )
+}
+
+/// Options every subcommand shares.
+struct CommonOptions: ParsableArguments {
+    @Option(help: "OpenBLAS threads (results are bit-identical for the same seed and thread count).")
+    var threads: Int = 1
+
+    @Flag(name: .shortAndLong, help: "No progress output; only results and errors.")
+    var quiet = false
+
+    func validate() throws {
+        guard threads >= 1 && threads <= 256 else {
+            throw ValidationError("--threads must be between 1 and 256, got \(threads)")
+        }
+    }
+}
+
+/// Writes to standard error.
+func printError(_ text: String, terminator: String = "\n") {
+    FileHandle.standardError.write(Data((text + terminator).utf8))
+}
+
+/// Whether standard error is a terminal (live progress) or a pipe/file (quiet per-epoch output).
+let standardErrorIsTerminal = isatty(STDERR_FILENO) == 1

@@ -1,0 +1,40 @@
+import Foundation
+import DistillLab
+
+/// Progress on standard error: a live line per epoch on a terminal, one line
+/// per finished model otherwise, nothing with --quiet.
+final class ProgressPrinter {
+    let enabled: Bool
+    let live: Bool
+    var lineOpen = false
+
+    init(enabled: Bool, live: Bool) { self.enabled = enabled; self.live = live }
+
+    func handle(_ event: ExperimentEvent) {
+        guard enabled else { return }
+        switch event {
+        case let .stage(text):
+            closeLine()
+            printError("• \(text)")
+        case let .epoch(model, m, total):
+            guard live else { return }
+            var text = String(format: "  %@ epoch %d/%d  loss %.4f  train %.3f", model, m.epoch, total, m.trainLoss, m.trainAccuracy)
+            if let v = m.validationAccuracy { text += String(format: "  val %.3f", v) }
+            text += String(format: "  lr %.4g  %.0f ex/s", m.learningRate, m.examplesPerSecond)
+            printError("\r\u{1B}[2K" + text, terminator: "")
+            lineOpen = true
+        case let .modelDone(r):
+            closeLine()
+            var text = String(format: "  %@ %@: test accuracy %.4f", r.role, r.architecture, r.testAccuracy)
+            if let f = r.fidelity { text += String(format: ", fidelity %.4f", f) }
+            text += String(format: " (epoch %d, %@, %.1f s)", r.selectedEpoch, r.selection.rawValue, r.trainSeconds)
+            printError(text)
+        }
+    }
+
+    func closeLine() {
+        if lineOpen { printError(""); lineOpen = false }
+    }
+
+    func finish() { closeLine() }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import DistillLab
+
+/// The compact results table `train` prints.
+enum ResultTable {
+    static func render(_ r: ExperimentResult, runDirectory: String?) -> String {
+        var lines: [String] = []
+        lines.append("distill-lab train: \(r.dataset), seed \(r.seed), BLAS \(r.environment.blasCore) × \(r.environment.blasThreads) thread\(r.environment.blasThreads == 1 ? "" : "s"), \(String(format: "%.1f", r.seconds)) s")
+        lines.append("splits: teacher \(r.splits.teacherTrain) · validation \(r.splits.validation) · attacker pool \(r.splits.attackerPool) · test \(r.splits.test)")
+        let used = r.queriesUsed.values.reduce(0, +)
+        lines.append("oracle: \(used) queries answered (budget \(r.queryBudget))")
+        lines.append("")
+        let header = ["model", "architecture", "objective", "test acc", "fidelity", "selected epoch"]
+        var rows = [header]
+        for m in [r.teacher] + r.students {
+            rows.append([m.role, m.architecture, m.objective, String(format: "%.4f", m.testAccuracy),
+                         m.fidelity.map { String(format: "%.4f", $0) } ?? "—",
+                         "\(m.selectedEpoch)/\(m.epochs) (\(m.selection.rawValue))"])
+        }
+        let widths = (0..<header.count).map { c in rows.map { $0[c].count }.max()! }
+        for (i, row) in rows.enumerated() {
+            lines.append(row.enumerated().map { c, cell in
+                c >= 3 && c <= 4 ? String(repeating: " ", count: widths[c] - cell.count) + cell
+                                 : cell + String(repeating: " ", count: widths[c] - cell.count)
+            }.joined(separator: "  "))
+            if i == 0 { lines.append(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")) }
+        }
+        if let soft = r.student("student-soft"), let ref = r.student("student-reference") {
+            lines.append("")
+            lines.append(String(format: "soft-label student reaches %.1f%% of the teacher's accuracy (honest-label reference: %.1f%%)",
+                                100 * soft.testAccuracy / r.teacher.testAccuracy, 100 * ref.testAccuracy / r.teacher.testAccuracy))
+        }
+        if let dir = runDirectory { lines.append("run directory: \(dir)") }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,167 @@
+import ArgumentParser
+import Foundation
+import DistillLab
+import DistillNN
+
+extension DistillLabCommand {
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train a teacher, attack it through the oracle and distill students (the main job).",
+            discussion: """
+            With no options, runs the complete default experiment on the digits data shipped in Data/.
+            `--dataset fashion-mnist` uses Debian's dataset-fashion-mnist package with the
+            784-512-256-10 teacher, 784-64-10 students and a 20,000-query budget.
+            """)
+
+        @OptionGroup var common: CommonOptions
+
+        @Option(help: "digits, fashion-mnist, a folder of IDX files, or a .csv/.csv.gz file.")
+        var dataset = "digits"
+        @Option(help: "CSV only: name of the label column.")
+        var labelColumn = "label"
+        @Option(help: "CSV only: multiply every feature by this.")
+        var featureScale: Float = 1
+        @Option(help: "Seed for every random stream (splits, init, shuffles, attack).")
+        var seed: UInt64 = 0
+
+        @Option(help: "Teacher hidden widths, comma-separated (default: the dataset's recipe).")
+        var teacherHidden: String?
+        @Option(help: "Student hidden widths, comma-separated.")
+        var studentHidden: String?
+        @Option(help: "Teacher training epochs.")
+        var teacherEpochs: Int?
+        @Option(help: "Student training epochs.")
+        var studentEpochs: Int?
+        @Option(help: "Mini-batch size for teacher and students.")
+        var batchSize: Int?
+        @Option(help: "Optimizer for teacher and students: sgd, adam, adamw.")
+        var optimizer: OptimizerConfig.Kind?
+        @Option(help: "Teacher learning rate.")
+        var teacherLR: Float?
+        @Option(help: "Student learning rate.")
+        var studentLR: Float?
+        @Option(help: "Weight decay (L2 for sgd/adam, decoupled for adamw).")
+        var weightDecay: Float?
+        @Option(help: "Learning-rate schedule: cosine, step, constant.")
+        var schedule: ScheduleName?
+        @Option(help: "Teacher model selection: best-validation or last.")
+        var teacherSelection: ModelSelection?
+
+        @Option(help: "Query budget: how many inputs the attacker may send to the oracle.")
+        var budget: Int?
+        @Option(help: "KD temperature for the soft-label student.")
+        var temperature: Float?
+        @Option(help: "KD weight of the soft term (1 − alpha weights the responses' argmax).")
+        var alpha: Float?
+
+        @Option(help: "Folder that receives run directories.")
+        var output = "runs"
+        @Option(help: "Run directory name (default: dataset, seed and time); an existing name gets a -2 suffix.")
+        var runName: String?
+        @Flag(help: "Do not write a run directory.")
+        var noSave = false
+        @Flag(help: "Print the results as JSON instead of a table.")
+        var json = false
+
+        enum ScheduleName: String, ExpressibleByArgument, CaseIterable { case cosine, step, constant }
+
+        func validate() throws {
+            for (name, v) in [("--teacher-epochs", teacherEpochs), ("--student-epochs", studentEpochs),
+                              ("--batch-size", batchSize), ("--budget", budget)] {
+                if let v, v <= 0 { throw ValidationError("\(name) must be positive, got \(v)") }
+            }
+            if let t = temperature, !(t > 0) { throw ValidationError("--temperature must be positive, got \(t)") }
+            if let a = alpha, !(a >= 0 && a <= 1) { throw ValidationError("--alpha must be in [0, 1], got \(a)") }
+            for (name, v) in [("--teacher-lr", teacherLR), ("--student-lr", studentLR)] {
+                if let v, !(v > 0) { throw ValidationError("\(name) must be positive, got \(v)") }
+            }
+            _ = try parseWidths(teacherHidden, "--teacher-hidden")
+            _ = try parseWidths(studentHidden, "--student-hidden")
+        }
+
+        func parseWidths(_ text: String?, _ name: String) throws -> [Int]? {
+            guard let text else { return nil }
+            if text.isEmpty { return [] }
+            let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
+                throw ValidationError("\(name) takes positive comma-separated widths like 512,256; got '\(text)'")
+            }
+            return parts.map { $0! }
+        }
+
+        /// The dataset's recipe with the command line's overrides.
+        func resolvedSettings() throws -> ExperimentSettings {
+            var s = ExperimentSettings.defaults(for: dataset)
+            s.data.source = dataset
+            s.data.labelColumn = labelColumn
+            s.data.featureScale = featureScale
+            s.seed = seed
+            s.threads = common.threads
+            if let w = try parseWidths(teacherHidden, "--teacher-hidden") { s.teacher.hidden = w }
+            if let w = try parseWidths(studentHidden, "--student-hidden") { s.student.hidden = w }
+            if let e = teacherEpochs { s.teacher.training.epochs = e }
+            if let e = studentEpochs { s.student.training.epochs = e }
+            if let b = batchSize { s.teacher.training.batchSize = b; s.student.training.batchSize = b }
+            if let o = optimizer { s.teacher.training.optimizer.kind = o; s.student.training.optimizer.kind = o
+                if o != .sgd { s.teacher.training.optimizer.nesterov = false; s.student.training.optimizer.nesterov = false }
+            }
+            if let lr = teacherLR { s.teacher.training.optimizer.learningRate = lr }
+            if let lr = studentLR { s.student.training.optimizer.learningRate = lr }
+            if let wd = weightDecay { s.teacher.training.optimizer.weightDecay = wd; s.student.training.optimizer.weightDecay = wd }
+            if let sc = schedule {
+                let value: LearningRateSchedule
+                switch sc {
+                case .cosine: value = .cosine(minFactor: 0)
+                case .step: value = .step(everyEpochs: max(1, s.teacher.training.epochs / 3), gamma: 0.1)
+                case .constant: value = .constant
+                }
+                s.teacher.training.schedule = value
+                s.student.training.schedule = sc == .step ? .step(everyEpochs: max(1, s.student.training.epochs / 3), gamma: 0.1) : value
+            }
+            if let sel = teacherSelection { s.teacher.training.selection = sel }
+            if let b = budget { s.attack.budget = b }
+            if let t = temperature { s.student.temperature = t }
+            if let a = alpha { s.student.alpha = a }
+            try s.validate()
+            return s
+        }
+
+        func run() throws {
+            let settings: ExperimentSettings
+            do { settings = try resolvedSettings() } catch let e as ExperimentError { throw ValidationError(e.description) }
+            var directory: RunDirectory?
+            if !noSave {
+                let name = runName ?? defaultRunName(settings)
+                directory = try RunDirectory.create(under: URL(fileURLWithPath: output), name: name)
+            }
+            let progress = ProgressPrinter(enabled: !common.quiet, live: standardErrorIsTerminal)
+            let result: ExperimentResult
+            do {
+                result = try Experiment(settings: settings).run(directory: directory, onEvent: progress.handle)
+            } catch {
+                progress.finish()
+                // Leave no half-written run behind that looks like a result; keep its log for diagnosis.
+                if let dir = directory { printError("run directory (incomplete, no results.json): \(dir.url.path)") }
+                throw error
+            }
+            progress.finish()
+            if json {
+                print(String(decoding: try JSONCoding.pretty(result), as: UTF8.self))
+            } else {
+                print(ResultTable.render(result, runDirectory: directory?.url.path))
+            }
+        }
+
+        func defaultRunName(_ s: ExperimentSettings) -> String {
+            let f = DateFormatter()
+            f.dateFormat = "yyyyMMdd-HHmmss"
+            f.timeZone = TimeZone(identifier: "UTC")
+            let data = URL(fileURLWithPath: s.data.source).lastPathComponent.replacingOccurrences(of: ".csv.gz", with: "")
+                .replacingOccurrences(of: ".csv", with: "")
+            return "\(data)-seed\(s.seed)-\(f.string(from: Date()))"
+        }
+    }
+}
+
+extension OptimizerConfig.Kind: ExpressibleByArgument {}
+extension ModelSelection: ExpressibleByArgument {}

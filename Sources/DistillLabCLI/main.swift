@@ -1,0 +1,5 @@
+import Foundation
+import DistillLab
+
+BLASKernelSelection.reexecWithBestKernelsIfNeeded()
+DistillLabCommand.main()

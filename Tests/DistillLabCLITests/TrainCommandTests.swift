@@ -1,0 +1,130 @@
+import XCTest
+import Foundation
+import DistillLab
+import DistillNN
+
+/// `distill-lab train` end to end: the built binary on the shipped digits.
+final class TrainCommandTests: XCTestCase {
+    var root: URL!
+    override func setUpWithError() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        guard FileManager.default.isExecutableFile(atPath: DistillLabBinary.url.path) else {
+            throw XCTSkip("distill-lab is not built next to the tests at \(DistillLabBinary.url.path)")
+        }
+    }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: root) }
+
+    func testDefaultRunMeetsAccuracyThresholdsAndWritesTheRunDirectory() throws {
+        let r = try DistillLabBinary.run(["train", "--output", root.path, "--run-name", "default", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, "", "--quiet prints nothing on stderr")
+        XCTAssertTrue(r.stdout.contains("student-soft"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("run directory: \(root.path)/default"), r.stdout)
+        let dir = root.appendingPathComponent("default")
+        let result = try JSONDecoder().decode(ExperimentResult.self, from: Data(contentsOf: dir.appendingPathComponent("results.json")))
+        XCTAssertEqual(result.dataset, "digits")
+        XCTAssertGreaterThanOrEqual(result.teacher.testAccuracy, 0.95, "teacher on the embedded digits")
+        XCTAssertGreaterThanOrEqual(result.student("student-soft")!.testAccuracy, 0.92)
+        XCTAssertGreaterThanOrEqual(result.student("student-label")!.testAccuracy, 0.90)
+        XCTAssertGreaterThanOrEqual(result.student("student-soft")!.fidelity!, 0.93)
+        XCTAssertEqual(result.queriesUsed["attacker"], result.queryBudget)
+        let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
+        for f in ["settings.json", "metrics.jsonl", "results.json", "teacher.safetensors", "student-soft.safetensors",
+                  "student-label.safetensors", "student-reference.safetensors"] {
+            XCTAssertTrue(files.contains(f), "missing \(f)")
+        }
+        let record = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: dir.appendingPathComponent("settings.json")))
+        XCTAssertEqual(record.settings, ExperimentSettings.defaults(for: "digits"))
+        XCTAssertFalse(record.environment.blasCore.isEmpty)
+        // A student checkpoint loads and has the student architecture.
+        let (student, _) = try MLP.load(from: dir.appendingPathComponent("student-soft.safetensors"))
+        XCTAssertEqual(student.sizes, [64, 32, 10])
+    }
+
+    func testJSONOutputSameSeedIsIdenticalAndRunsAreNeverOverwritten() throws {
+        let args = ["train", "--output", root.path, "--run-name", "r", "--json", "-q",
+                    "--teacher-epochs", "10", "--student-epochs", "20", "--seed", "7"]
+        let a = try DistillLabBinary.run(args)
+        let b = try DistillLabBinary.run(args)
+        XCTAssertEqual(a.status, 0, a.stderr)
+        XCTAssertEqual(b.status, 0, b.stderr)
+        let ra = try JSONDecoder().decode(ExperimentResult.self, from: Data(a.stdout.utf8))
+        let rb = try JSONDecoder().decode(ExperimentResult.self, from: Data(b.stdout.utf8))
+        XCTAssertEqual(ra.teacher.testAccuracy, rb.teacher.testAccuracy)
+        XCTAssertEqual(ra.students.map(\.testAccuracy), rb.students.map(\.testAccuracy))
+        // Bit-identical checkpoints, and the second run went to r-2.
+        let t1 = try Data(contentsOf: root.appendingPathComponent("r/teacher.safetensors"))
+        let t2 = try Data(contentsOf: root.appendingPathComponent("r-2/teacher.safetensors"))
+        XCTAssertEqual(t1, t2)
+        let s1 = try Data(contentsOf: root.appendingPathComponent("r/student-soft.safetensors"))
+        let s2 = try Data(contentsOf: root.appendingPathComponent("r-2/student-soft.safetensors"))
+        XCTAssertEqual(s1, s2)
+    }
+
+    func testProgressGoesToStandardErrorUnlessQuiet() throws {
+        let r = try DistillLabBinary.run(["train", "--no-save", "--teacher-epochs", "3", "--student-epochs", "3"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("training teacher 64-256-128-10"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("student-label 64-32-10: test accuracy"), r.stderr)
+        XCTAssertFalse(r.stdout.contains("run directory"))
+    }
+
+    func assertFails(_ args: [String], mentioning needles: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let r = try DistillLabBinary.run(args + ["--output", root.appendingPathComponent("bad").path])
+        XCTAssertNotEqual(r.status, 0, "expected failure for \(args)", file: file, line: line)
+        for n in needles {
+            XCTAssertTrue(r.stderr.contains(n), "stderr lacks '\(n)':\n\(r.stderr)", file: file, line: line)
+        }
+        XCTAssertFalse(r.stderr.contains("Fatal error"), r.stderr, file: file, line: line)
+    }
+
+    func testBadInputGetsOneClearError() throws {
+        try assertFails(["train", "--budget", "100000"], mentioning: ["budget", "pool"])
+        try assertFails(["train", "--dataset", "mnist-typo"], mentioning: ["mnist-typo", "digits", "fashion-mnist"])
+        try assertFails(["train", "--teacher-epochs", "0"], mentioning: ["--teacher-epochs", "positive"])
+        try assertFails(["train", "--teacher-hidden", "512,x"], mentioning: ["--teacher-hidden"])
+        try assertFails(["train", "--alpha", "2"], mentioning: ["--alpha"])
+        try assertFails(["train", "--threads", "0"], mentioning: ["--threads"])
+        try assertFails(["train", "--no-such-flag"], mentioning: ["no-such-flag"])
+        // A ragged CSV names the file and the line.
+        let csv = root.appendingPathComponent("ragged.csv")
+        try "a,b,label\n1,2,0\n3,1\n".write(to: csv, atomically: true, encoding: .utf8)
+        try assertFails(["train", "--dataset", csv.path], mentioning: ["ragged.csv:3", "2 fields", "header has 3"])
+        // A truncated IDX folder.
+        let idx = root.appendingPathComponent("idx")
+        try FileManager.default.createDirectory(at: idx, withIntermediateDirectories: true)
+        try Data([0, 0, 8, 3, 0, 0, 0, 5, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2]).write(to: idx.appendingPathComponent("train-images-idx3-ubyte"))
+        try Data([0, 0, 8, 1, 0, 0, 0, 5, 0, 1, 2, 3, 4]).write(to: idx.appendingPathComponent("train-labels-idx1-ubyte"))
+        try assertFails(["train", "--dataset", idx.path], mentioning: ["train-images-idx3-ubyte", "truncated"])
+    }
+
+    func testDivergenceStopsWithAMessage() throws {
+        try assertFails(["train", "--teacher-lr", "100000", "--schedule", "constant"], mentioning: ["diverged", "learning rate"])
+        // The incomplete run folder is reported and holds no results.json.
+        let bad = root.appendingPathComponent("bad")
+        let runs = (try? FileManager.default.contentsOfDirectory(atPath: bad.path)) ?? []
+        for r in runs {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: bad.appendingPathComponent(r).appendingPathComponent("results.json").path))
+        }
+    }
+}
+
+/// The headline numbers on Fashion-MNIST (skipped where Debian's
+/// dataset-fashion-mnist is not installed; `.ci/install-deps` installs it).
+final class FashionMNISTEndToEndTests: XCTestCase {
+    func testTeacherAndSoftStudentReachTheirAccuracyTargets() throws {
+        guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")
+                || ProcessInfo.processInfo.environment["FASHION_MNIST_DIR"] != nil else {
+            throw XCTSkip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
+        }
+        let r = try DistillLabBinary.run(["train", "--dataset", "fashion-mnist", "--no-save", "--json", "-q"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let result = try JSONDecoder().decode(ExperimentResult.self, from: Data(r.stdout.utf8))
+        XCTAssertEqual(result.splits, SplitSizes(teacherTrain: 35_000, validation: 5_000, attackerPool: 20_000, test: 10_000))
+        XCTAssertEqual(result.queriesUsed["attacker"], 20_000)
+        XCTAssertGreaterThanOrEqual(result.teacher.testAccuracy, 0.88)
+        XCTAssertGreaterThanOrEqual(result.student("student-soft")!.testAccuracy, 0.84)
+        XCTAssertGreaterThanOrEqual(result.student("student-label")!.testAccuracy, 0.82)
+    }
+}

@@ -1,0 +1,102 @@
+import XCTest
+import DistillCore
+import DistillNN
+import DistillLab
+
+/// The foundation experiment on the shipped digits, driven from Swift.
+final class ExperimentTests: XCTestCase {
+    var root: URL!
+    override func setUpWithError() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("exp-\(UUID().uuidString)")
+    }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: root) }
+
+    /// The digits recipe, shortened for test time.
+    func quickSettings(seed: UInt64 = 0) -> ExperimentSettings {
+        var s = ExperimentSettings.defaults(for: "digits")
+        s.seed = seed
+        s.teacher.training.epochs = 15
+        s.student.training.epochs = 30
+        return s
+    }
+
+    func testRunWritesEveryArtifactAndCheckpointsReproducePredictions() throws {
+        let dir = try RunDirectory.create(under: root, name: "run")
+        var stages: [String] = []
+        let result = try Experiment(settings: quickSettings()).run(directory: dir) { e in
+            if case let .stage(s) = e { stages.append(s) }
+        }
+        XCTAssertGreaterThanOrEqual(result.teacher.testAccuracy, 0.93)
+        XCTAssertEqual(result.students.map(\.role), ["student-soft", "student-label", "student-reference"])
+        XCTAssertEqual(result.queriesUsed, ["attacker": 400])
+        XCTAssertEqual(result.splits.test + result.splits.teacherTrain + result.splits.validation + result.splits.attackerPool, 1797)
+        XCTAssertEqual(result.teacher.selection, .bestValidation)
+        XCTAssertTrue(stages.contains { $0.contains("attacker querying") })
+
+        let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir.url.path))
+        XCTAssertEqual(files, ["settings.json", "metrics.jsonl", "results.json", "teacher.safetensors",
+                               "student-soft.safetensors", "student-label.safetensors", "student-reference.safetensors"])
+        // metrics.jsonl: one line per epoch per model.
+        let lines = try String(contentsOf: dir.file("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 15 + 3 * 30)
+        let first = try JSONDecoder().decode(EpochLogLine.self, from: Data(lines[0].utf8))
+        XCTAssertEqual(first.model, "teacher")
+        XCTAssertNotNil(first.metrics.validationAccuracy)
+        // results.json decodes to what run() returned; settings.json holds the resolved settings.
+        let saved = try JSONDecoder().decode(ExperimentResult.self, from: Data(contentsOf: dir.file("results.json")))
+        XCTAssertEqual(saved, result)
+        let record = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: dir.file("settings.json")))
+        XCTAssertEqual(record.settings, quickSettings())
+        XCTAssertEqual(record.environment.blasThreads, 1)
+        // The saved teacher reproduces the reported accuracy.
+        let (teacher, meta) = try MLP.load(from: dir.file("teacher.safetensors"))
+        XCTAssertEqual(meta["architecture"], "64-256-128-10")
+        XCTAssertEqual(teacher.architecture, result.teacher.architecture)
+    }
+
+    func testSameSeedAndThreadsGiveIdenticalResults() throws {
+        let a = try Experiment(settings: quickSettings(seed: 3)).run()
+        let b = try Experiment(settings: quickSettings(seed: 3)).run()
+        let c = try Experiment(settings: quickSettings(seed: 4)).run()
+        XCTAssertEqual(a.teacher.testAccuracy, b.teacher.testAccuracy)
+        XCTAssertEqual(a.teacher.selectedEpoch, b.teacher.selectedEpoch)
+        XCTAssertEqual(a.students.map(\.testAccuracy), b.students.map(\.testAccuracy))
+        XCTAssertEqual(a.students.map(\.fidelity), b.students.map(\.fidelity))
+        XCTAssertNotEqual(a.students.map(\.testAccuracy) + [a.teacher.testAccuracy],
+                          c.students.map(\.testAccuracy) + [c.teacher.testAccuracy])
+    }
+
+    func testRunDirectoriesAreNeverReused() throws {
+        let a = try RunDirectory.create(under: root, name: "same")
+        let b = try RunDirectory.create(under: root, name: "same")
+        XCTAssertEqual(a.url.lastPathComponent, "same")
+        XCTAssertEqual(b.url.lastPathComponent, "same-2")
+        try a.write(Data("x".utf8), to: "results.json")
+        XCTAssertThrowsError(try a.write(Data("y".utf8), to: "results.json"))
+        XCTAssertEqual(try String(contentsOf: a.file("results.json"), encoding: .utf8), "x")
+        XCTAssertThrowsError(try RunDirectory.exact(a.url))
+    }
+
+    func testImpossibleSettingsFailBeforeTraining() {
+        var s = quickSettings()
+        s.attack.budget = 5_000
+        XCTAssertThrowsError(try Experiment(settings: s).run()) { e in
+            XCTAssertEqual(e as? ExperimentError, .budgetExceedsPool(budget: 5_000, pool: 449))
+        }
+        s = quickSettings(); s.student.training.selection = .bestValidation
+        XCTAssertThrowsError(try Experiment(settings: s).run()) { XCTAssertTrue("\($0)".contains("selection 'last'")) }
+        s = quickSettings(); s.teacher.training.epochs = 0
+        XCTAssertThrowsError(try Experiment(settings: s).run()) { XCTAssertTrue("\($0)".contains("epochs must be positive")) }
+        s = quickSettings(); s.data.source = "no-such-data"
+        XCTAssertThrowsError(try Experiment(settings: s).run()) { XCTAssertTrue("\($0)".contains("fashion-mnist"), "\($0)") }
+    }
+
+    func testDivergingTeacherStopsAndSaysSo() {
+        var s = quickSettings()
+        s.teacher.training.optimizer.learningRate = 1e5
+        s.teacher.training.schedule = .constant
+        XCTAssertThrowsError(try Experiment(settings: s).run()) { e in
+            guard case .diverged = e as? TrainingError else { return XCTFail("\(e)") }
+        }
+    }
+}
