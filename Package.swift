@@ -22,12 +22,14 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // Elementwise kernels Swift does not vectorise well (Adam's vector sqrt).
+        .target(name: "CKernels"),
         // Matrices, BLAS wrapper, kernels, seeded random streams, safetensors I/O.
         .target(name: "DistillCore", dependencies: ["COpenBLAS"]),
         // Statistics used by verifiers and detectors (no BLAS).
         .target(name: "DistillStats"),
         // Layers, MLP, losses, optimizers, the training loop, checkpoints.
-        .target(name: "DistillNN", dependencies: ["DistillCore"]),
+        .target(name: "DistillNN", dependencies: ["DistillCore", "CKernels"]),
         // Datasets, loaders (IDX, CSV, gzip), splits.
         .target(name: "DistillData", dependencies: ["DistillCore", "CZlib"]),
         // Oracle, attacker, distillation, metrics, experiment runner.

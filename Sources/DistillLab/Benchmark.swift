@@ -96,13 +96,14 @@ public enum Benchmark {
     }
 
     /// Times real training epochs of `model` (first epoch is warm-up) and the sgemm floor.
+    /// Epoch time covers everything a step does: gather, forward, loss, backward, optimizer.
     public static func trainingEpochs(model name: String, sizes: [Int], data: TrainingSet, objective: Objective,
-                                      batchSize: Int, epochs: Int, seed: UInt64 = 0) throws -> EpochTiming {
+                                      optimizer: OptimizerConfig, batchSize: Int, epochs: Int, seed: UInt64 = 0) throws -> EpochTiming {
         var initRNG = RandomStream(seed: seed, purpose: .teacherInit)
         var shuffle = RandomStream(seed: seed, purpose: .teacherShuffle)
         let model = MLP(sizes: sizes, rng: &initRNG)
         let config = TrainingConfig(epochs: epochs + 1, batchSize: batchSize,
-                                    optimizer: OptimizerConfig(kind: .sgd, learningRate: 0.01, momentum: 0.9),
+                                    optimizer: optimizer,
                                     schedule: .constant, selection: .last)
         let report = try Trainer(config: config, objective: objective).train(model, on: data, validation: nil, shuffle: &shuffle)
         let times = report.epochs.dropFirst().map(\.seconds).sorted()

@@ -11,7 +11,7 @@ extension DistillLabCommand {
             abstract: "Time sgemm at the training shapes and training epochs against their sgemm-only floor.",
             discussion: """
             Uses Fashion-MNIST's 60,000 training images: the teacher 784-512-256-10 and a distilled \
-            784-64-10 student (teacher outputs computed once), batch 128, SGD with momentum.
+            784-64-10 student (teacher outputs computed once), batch 128, with the default recipe's SGD (Nesterov, weight decay 5e-4).
             """)
 
         @OptionGroup var common: CommonOptions
@@ -67,10 +67,12 @@ extension DistillLabCommand {
             let d = train.featureCount, k = train.classCount
             var timings: [Benchmark.EpochTiming] = []
             say("\ntraining epochs on \(source.name) (\(train.count) examples, batch 128; best of \(epochs) after a warm-up epoch)")
+            let recipe = ExperimentSettings.defaults(for: "fashion-mnist")  // time the optimizer users actually run
             let teacherSizes = [d, 512, 256, k]
             let teacher = try Benchmark.trainingEpochs(model: "teacher " + teacherSizes.map(String.init).joined(separator: "-"),
                                                        sizes: teacherSizes, data: TrainingSet(features: train.features, labels: train.labels),
-                                                       objective: .crossEntropy, batchSize: 128, epochs: epochs)
+                                                       objective: .crossEntropy, optimizer: recipe.teacher.training.optimizer,
+                                                       batchSize: 128, epochs: epochs)
             timings.append(teacher)
             // Student: KD on teacher probabilities computed once (the teacher's own random-init outputs suffice for timing).
             var initRNG = RandomStream(seed: 0, purpose: .teacherInit)
@@ -79,7 +81,8 @@ extension DistillLabCommand {
             let student = try Benchmark.trainingEpochs(model: "student " + studentSizes.map(String.init).joined(separator: "-") + " (KD)",
                                                        sizes: studentSizes,
                                                        data: TrainingSet(features: train.features, labels: soft.argmaxRows(), softTargets: soft),
-                                                       objective: .distillation(temperature: 4, alpha: 1), batchSize: 128, epochs: epochs)
+                                                       objective: .distillation(temperature: 4, alpha: 1),
+                                                       optimizer: recipe.student.training.optimizer, batchSize: 128, epochs: epochs)
             timings.append(student)
             say("  model                           epoch s (best / median)   GFLOP/s   sgemm floor s   epoch ÷ floor")
             for t in timings {

@@ -1,5 +1,6 @@
 import Foundation
 import DistillCore
+import CKernels
 
 /// Optimizer settings. PyTorch semantics: SGD and Adam add `weightDecay·w` to
 /// the gradient (L2); AdamW decays weights directly (decoupled). Decay applies
@@ -49,7 +50,8 @@ public final class Optimizer {
     public init(_ config: OptimizerConfig, parameterCount: Int, decayedRanges: [Range<Int>]) {
         self.config = config
         count = parameterCount
-        decayed = decayedRanges
+        decayed = decayedRanges.sorted { $0.lowerBound < $1.lowerBound }
+        precondition(zip(decayed, decayed.dropFirst()).allSatisfy { $0.upperBound <= $1.lowerBound }, "decayed ranges overlap")
         first = Matrix(rows: 1, cols: parameterCount)
         second = Matrix(rows: 1, cols: config.kind == .sgd ? 0 : parameterCount)
     }
@@ -60,51 +62,84 @@ public final class Optimizer {
     }
 
     /// One update with learning rate `lr`: `w ← w − lr · direction(g)`.
+    /// One fused, vectorised pass over each segment (decayed weights, then
+    /// the rest); allocates nothing.
     public func step(parameters w: UnsafeMutablePointer<Float>, gradients g: UnsafeMutablePointer<Float>, learningRate lr: Float) {
         steps += 1
-        let c = config
-        // Decay: L2 (added to g) for SGD/Adam, decoupled for AdamW.
-        if c.weightDecay > 0 {
-            for r in decayed {
-                if c.kind == .adamw {
-                    BLAS.scal(count: r.count, alpha: 1 - lr * c.weightDecay, x: w + r.lowerBound)
-                } else {
-                    BLAS.axpy(count: r.count, alpha: c.weightDecay, x: w + r.lowerBound, y: g + r.lowerBound)
-                }
-            }
+        var covered = 0
+        for r in decayed {
+            if r.lowerBound > covered { update(w, g, covered..<r.lowerBound, lr: lr, decay: 0) }
+            update(w, g, r, lr: lr, decay: config.weightDecay)
+            covered = r.upperBound
         }
+        if covered < count { update(w, g, covered..<count, lr: lr, decay: 0) }
+    }
+
+    /// Updates `range` of the flat vectors, with weight `decay` on it.
+    @inline(__always)
+    func update(_ w: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, _ range: Range<Int>, lr: Float, decay: Float) {
+        let c = config
         let v = first.storage
         switch c.kind {
         case .sgd:
+            // PyTorch SGD: g' = g + λw; v = μv + g'; w -= lr·(nesterov ? g' + μv : v).
             let mu = c.momentum
-            if mu == 0 {
-                BLAS.axpy(count: count, alpha: -lr, x: g, y: w)
-            } else if c.nesterov {
-                for i in 0..<count {
-                    let vi = mu * v[i] + g[i]
-                    v[i] = vi
-                    w[i] -= lr * (g[i] + mu * vi)
+            if c.nesterov {
+                Vectorized.forEach(range, w: w, g: g, v: v) { W, G, V in
+                    let gi = G + decay * W
+                    let vi = mu * V + gi
+                    return (W - lr * (gi + mu * vi), vi)
                 }
             } else {
-                for i in 0..<count {
-                    let vi = mu * v[i] + g[i]
-                    v[i] = vi
-                    w[i] -= lr * vi
+                Vectorized.forEach(range, w: w, g: g, v: v) { W, G, V in
+                    let vi = mu * V + (G + decay * W)
+                    return (W - lr * vi, vi)
                 }
             }
         case .adam, .adamw:
+            // Adam (L2 in the gradient) or AdamW (decoupled: w ← w·(1 − lr·λ) first).
             let s = second.storage
             let b1 = c.beta1, b2 = c.beta2, eps = c.epsilon
             let t = Float(steps)
             let stepSize = lr / (1 - powf(b1, t))
             let invBias2 = 1 / (1 - powf(b2, t))
-            for i in 0..<count {
-                let gi = g[i]
-                let mi = b1 * v[i] + (1 - b1) * gi
-                let si = b2 * s[i] + (1 - b2) * gi * gi
-                v[i] = mi; s[i] = si
-                w[i] -= stepSize * mi / ((si * invBias2).squareRoot() + eps)
-            }
+            let l2: Float = c.kind == .adam ? decay : 0
+            let shrink: Float = c.kind == .adamw ? 1 - lr * decay : 1
+            distill_adam_update(w + range.lowerBound, g + range.lowerBound, v + range.lowerBound, s + range.lowerBound,
+                                range.count, b1, b2, eps, stepSize, invBias2, l2, shrink)
+        }
+    }
+}
+
+/// Explicit SIMD loops for the SGD update (the compiler does not vectorise
+/// the scalar version across three aliasing pointers). Adam lives in C
+/// (`CKernels`) because Swift lowers SIMD square roots lane by lane.
+enum Vectorized {
+    typealias V16 = SIMD16<Float>
+
+    @inline(__always)
+    static func load(_ p: UnsafeMutablePointer<Float>, _ i: Int) -> V16 {
+        UnsafeRawPointer(p + i).loadUnaligned(as: V16.self)
+    }
+    @inline(__always)
+    static func store(_ x: V16, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
+        UnsafeMutableRawPointer(p + i).storeBytes(of: x, as: V16.self)
+    }
+
+    /// `(w, v) ← body(w, g, v)` elementwise over `range`, 16 lanes at a time.
+    @inline(__always)
+    static func forEach(_ range: Range<Int>, w: UnsafeMutablePointer<Float>, g: UnsafeMutablePointer<Float>,
+                        v: UnsafeMutablePointer<Float>, _ body: (V16, V16, V16) -> (V16, V16)) {
+        var i = range.lowerBound
+        while i + 16 <= range.upperBound {
+            let (nw, nv) = body(load(w, i), load(g, i), load(v, i))
+            store(nw, w, i); store(nv, v, i)
+            i += 16
+        }
+        while i < range.upperBound {  // tail, one lane at a time
+            let (nw, nv) = body(V16(repeating: w[i]), V16(repeating: g[i]), V16(repeating: v[i]))
+            w[i] = nw[0]; v[i] = nv[0]
+            i += 1
         }
     }
 }

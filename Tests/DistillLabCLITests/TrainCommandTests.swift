@@ -121,7 +121,8 @@ final class FashionMNISTEndToEndTests: XCTestCase {
         let r = try DistillLabBinary.run(["train", "--dataset", "fashion-mnist", "--no-save", "--json", "-q"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let result = try JSONDecoder().decode(ExperimentResult.self, from: Data(r.stdout.utf8))
-        XCTAssertEqual(result.splits, SplitSizes(teacherTrain: 35_000, validation: 5_000, attackerPool: 20_000, test: 10_000))
+        XCTAssertEqual([result.splits.teacherTrain, result.splits.validation, result.splits.attackerPool, result.splits.test],
+                       [35_000, 5_000, 20_000, 10_000])
         XCTAssertEqual(result.queriesUsed["attacker"], 20_000)
         XCTAssertGreaterThanOrEqual(result.teacher.testAccuracy, 0.88)
         XCTAssertGreaterThanOrEqual(result.student("student-soft")!.testAccuracy, 0.84)
