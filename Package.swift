@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // System libraries: Debian's OpenBLAS (BLAS dims are Int32) and zlib.
@@ -33,7 +34,10 @@ let package = Package(
         // Datasets, loaders (IDX, CSV, gzip), splits.
         .target(name: "DistillData", dependencies: ["DistillCore", "CZlib"]),
         // Oracle, attacker, distillation, metrics, experiment runner.
-        .target(name: "DistillLab", dependencies: ["DistillCore", "DistillNN", "DistillData", "DistillStats"]),
+        .target(name: "DistillLab", dependencies: [
+            "DistillCore", "DistillNN", "DistillData", "DistillStats",
+            .product(name: "Crypto", package: "swift-crypto"),  // HMAC-SHA256 for keyed canaries
+        ]),
         // The command-line tool: thin layer over DistillLab.
         .executableTarget(
             name: "DistillLabCLI",

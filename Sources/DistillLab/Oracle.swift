@@ -2,19 +2,6 @@ import Foundation
 import DistillCore
 import DistillNN
 
-/// A transform the oracle applies to the teacher's probabilities before
-/// answering (an output perturbation or canary). The oracle calls it on every
-/// batch; randomised defenses draw only from the stream they are given.
-public protocol ResponseDefense: AnyObject {
-    /// Registry name, e.g. "rounding".
-    var name: String { get }
-    /// Rewrites `responses` (rows = queries, columns = classes) in place.
-    /// - Parameters:
-    ///   - queries: the inputs, row-aligned with `responses`.
-    ///   - rng: the run's defense stream.
-    func apply(to responses: Matrix, queries: Matrix, rng: inout RandomStream) throws
-}
-
 /// Errors from the oracle; each names the problem and the fix.
 public enum OracleError: Error, CustomStringConvertible, Equatable {
     case budgetExhausted(client: String, budget: Int, used: Int, requested: Int)
@@ -42,6 +29,8 @@ public final class Oracle {
     public private(set) var queryCounts: [String: Int] = [:]
     /// Per-client query budgets; a client without an entry is unlimited.
     public var budgets: [String: Int] = [:]
+    /// Observers of every answered batch (e.g. an extraction detector).
+    public var monitors: [QueryMonitor] = []
     var defenseStream: RandomStream
 
     /// - Parameters:
@@ -69,6 +58,7 @@ public final class Oracle {
         queryCounts[client] = used + queries.rows
         let responses = teacher.probabilities(queries)
         for d in defenses { try d.apply(to: responses, queries: queries, rng: &defenseStream) }
+        for m in monitors { m.observe(client: client, queries: queries, responses: responses) }
         return responses
     }
 
