@@ -98,7 +98,7 @@ public struct ExperimentSettings: Codable, Sendable, Equatable {
                 student: StudentSettings(hidden: [64], initialization: .he,
                                          training: TrainingConfig(epochs: 30, batchSize: 128, optimizer: sgd,
                                                                   schedule: .cosine(minFactor: 0), selection: .last),
-                                         temperature: 1, alpha: 1),
+                                         temperature: 4, alpha: 1),
                 attack: AttackSettings(budget: 20_000, queryBatch: 1_000))
         }
     }

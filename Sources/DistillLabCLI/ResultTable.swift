@@ -22,7 +22,7 @@ enum ResultTable {
             lines.append(row.enumerated().map { c, cell in
                 c >= 3 && c <= 4 ? String(repeating: " ", count: widths[c] - cell.count) + cell
                                  : cell + String(repeating: " ", count: widths[c] - cell.count)
-            }.joined(separator: "  "))
+            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
             if i == 0 { lines.append(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")) }
         }
         if let soft = r.student("student-soft"), let ref = r.student("student-reference") {
