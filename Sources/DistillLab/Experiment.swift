@@ -11,11 +11,14 @@ public enum ExperimentEvent {
     case modelDone(ModelResult)
 }
 
-/// The foundation experiment: train a teacher on its private split, serve it
-/// through an `Oracle`, let a random-pool attacker spend its query budget, and
-/// distill students from the responses (soft-label KD and label-only), with an
-/// honest-label reference student beside them. Everything is evaluated on the
-/// test split, which no model trains or selects on.
+/// The experiment: train a teacher on its private split, serve it through an
+/// `Oracle` with the configured defenses, let the attacker spend its query
+/// budget, and distill students from the responses (soft-label KD and
+/// label-only), with an honest-label reference student beside them. With a
+/// defense, the same attack also runs against the undefended teacher (same
+/// budget, architecture and seed) so the drop is measured, and honest users'
+/// cost is measured on the test inputs. Everything is evaluated on the test
+/// split, which no model trains or selects on.
 public struct Experiment {
     public var settings: ExperimentSettings
 
@@ -23,9 +26,14 @@ public struct Experiment {
 
     /// Runs the experiment; if `directory` is given, writes settings, per-epoch
     /// metrics, results and checkpoints there.
-    /// - Throws: `ExperimentError`, `DatasetError`, `TrainingError`, I/O errors.
+    /// - Throws: `ExperimentError`, `DefenseError`, `DatasetError`, `TrainingError`, I/O errors.
     public func run(directory: RunDirectory? = nil,
                     onEvent: (ExperimentEvent) -> Void = { _ in }) throws -> ExperimentResult {
+        // The stages share the callback; it never outlives this call.
+        try withoutActuallyEscaping(onEvent) { try perform(directory: directory, onEvent: $0) }
+    }
+
+    func perform(directory: RunDirectory?, onEvent: @escaping (ExperimentEvent) -> Void) throws -> ExperimentResult {
         let s = settings
         try s.validate()
         let started = Date()
@@ -40,61 +48,153 @@ public struct Experiment {
         guard s.attack.budget <= splits.attackerPool.count else {
             throw ExperimentError.budgetExceedsPool(budget: s.attack.budget, pool: splits.attackerPool.count)
         }
-        let d = train.featureCount, k = train.classCount
         let environment = RunEnvironment.current(threads: s.threads, started: started)
         if let dir = directory {
             try dir.writeJSON(RunRecord(settings: s, environment: environment), to: "settings.json")
         }
         let metricsLog = try directory.map { try JSONLinesWriter(url: $0.file("metrics.jsonl")) }
-        func logEpoch(_ role: String, _ m: EpochMetrics, _ total: Int) {
-            try? metricsLog?.append(EpochLogLine(model: role, metrics: m))
-            onEvent(.epoch(model: role, metrics: m, totalEpochs: total))
+        let run = Run(settings: s, splits: splits, directory: directory, metricsLog: metricsLog, onEvent: onEvent)
+
+        // 1. The teacher (normally trained; or nasty, with the normal one as its adversary).
+        let normalTeacher = try run.trainTeacher(role: "teacher", objective: .crossEntropy)
+        var teacher = normalTeacher.model
+        var teacherResult = normalTeacher.result
+        if let nasty = s.defense.nastyTeacher {
+            let trained = try run.trainNastyTeacher(adversary: normalTeacher.model, settings: nasty)
+            teacher = trained.model
+            teacherResult = trained.result
+        }
+        try directory.map { try teacher.save(to: $0.file("teacher.safetensors"), metadata: ["role": "teacher"]) }
+        let teacherTest = teacher.predictions(splits.test.features)
+
+        // 2. The defended oracle, and what the defense costs honest users on test inputs.
+        let context = DefenseContext(teacher: teacher, ownerData: splits.teacherTrain, validation: splits.validation,
+                                     seed: s.seed, surrogateHidden: s.student.hidden)
+        let defenses = try s.defense.responses.map { try DefenseRegistry.make($0, context: context) }
+        var defenseOutcome: DefenseOutcome?
+        if !s.defense.isEmpty {
+            // A separate oracle with its own defense instances and stream: honest traffic must
+            // neither shift the attacker's random draws nor enter the attacker's canary log.
+            let benignDefenses = try s.defense.responses.map { try DefenseRegistry.make($0, context: context) }
+            let benignOracle = Oracle(teacher: teacher, defenses: benignDefenses,
+                                      defenseStream: RandomStream(seed: s.seed, label: "defense-benign"))
+            let clean = teacher.probabilities(splits.test.features)
+            let defended = try benignOracle.query(splits.test.features, client: "benign")
+            let utility = BenignUtility.measure(clean: clean, defended: defended, labels: splits.test.labels)
+            defenseOutcome = DefenseOutcome(responses: s.defense.responses.map(\.description),
+                                            nastyTeacher: s.defense.nastyTeacher, benignUtility: utility)
+            onEvent(.stage(String(format: "defense %@: honest users' accuracy %.4f (clean %.4f), mean L1 %.4f, mean KL %.4f",
+                                  s.defense.responses.map(\.description).joined(separator: " → ").isEmpty ? "nasty-teacher" : s.defense.responses.map(\.description).joined(separator: " → "),
+                                  utility.defendedAccuracy, utility.cleanAccuracy, utility.meanL1, utility.meanKL)))
+        }
+        let oracle = Oracle(teacher: teacher, defenses: defenses, defenseStream: RandomStream(seed: s.seed, purpose: .defense))
+
+        // 3. The attack on the (defended) oracle, and the students.
+        let attacked = try run.attack(oracle, label: "")
+        let students = try run.distillStudents(from: attacked, teacherTest: teacherTest, prefix: "student", save: true)
+
+        // 4. The same attack on the undefended teacher: the baseline the defense is judged against.
+        var baseline: [ModelResult]?
+        var impact: [String: Double]?
+        if !s.defense.isEmpty && s.evaluation.undefendedBaseline {
+            let baseTeacher = normalTeacher.model
+            let baseOracle = Oracle(teacher: baseTeacher, defenseStream: RandomStream(seed: s.seed, purpose: .defense))
+            let baseTransfer = try run.attack(baseOracle, label: " (undefended baseline)")
+            let baseTest = baseTeacher.predictions(splits.test.features)
+            let base = try run.distillStudents(from: baseTransfer, teacherTest: baseTest, prefix: "baseline", save: false)
+            baseline = base
+            var drops: [String: Double] = [:]
+            for (d, b) in zip(students, base) { drops[d.role] = b.testAccuracy - d.testAccuracy }
+            impact = drops
         }
 
-        // 1. Teacher on its private split, selected on validation.
-        onEvent(.stage("training teacher \(([d] + s.teacher.hidden + [k]).map(String.init).joined(separator: "-")) on \(splits.teacherTrain.count) examples"))
-        var initStream = RandomStream(seed: s.seed, purpose: .teacherInit)
-        var shuffle = RandomStream(seed: s.seed, purpose: .teacherShuffle)
-        let teacher = MLP(sizes: [d] + s.teacher.hidden + [k], initialization: s.teacher.initialization, rng: &initStream)
-        let teacherReport = try Trainer(config: s.teacher.training, objective: .crossEntropy).train(
-            teacher, on: TrainingSet(features: splits.teacherTrain.features, labels: splits.teacherTrain.labels),
-            validation: ValidationSet(features: splits.validation.features, labels: splits.validation.labels),
-            shuffle: &shuffle, onEpoch: { logEpoch("teacher", $0, s.teacher.training.epochs) })
-        let teacherTest = teacher.predictions(splits.test.features)
-        let teacherResult = ModelResult(
-            role: "teacher", architecture: teacher.architecture, objective: Objective.crossEntropy.name,
-            testAccuracy: Metrics.accuracy(teacherTest, splits.test.labels), fidelity: nil,
-            validationAccuracy: teacherReport.selectedValidationAccuracy, selection: teacherReport.selection,
-            selectedEpoch: teacherReport.selectedEpoch, epochs: s.teacher.training.epochs,
-            trainSeconds: teacherReport.seconds, trainExamples: splits.teacherTrain.count)
-        onEvent(.modelDone(teacherResult))
-        try directory.map { try teacher.save(to: $0.file("teacher.safetensors"), metadata: ["role": "teacher"]) }
+        let result = ExperimentResult(
+            dataset: source.name, classes: train.classCount, features: train.featureCount,
+            splits: SplitSizes(teacherTrain: splits.teacherTrain.count, validation: splits.validation.count,
+                               attackerPool: splits.attackerPool.count, test: splits.test.count),
+            seed: s.seed, queryBudget: s.attack.budget, queriesUsed: oracle.queryCounts,
+            teacher: teacherResult, students: students, environment: environment,
+            seconds: Date().timeIntervalSince(started),
+            defense: defenseOutcome, undefendedBaseline: baseline, defensiveImpact: impact)
+        try directory.map { try $0.writeJSON(result, to: "results.json") }
+        return result
+    }
+}
 
-        // 2. The oracle is the attacker's only access to the teacher.
-        let oracle = Oracle(teacher: teacher, defenses: [], defenseStream: RandomStream(seed: s.seed, purpose: .defense))
+/// One running experiment's shared state and stages.
+struct Run {
+    let settings: ExperimentSettings
+    let splits: DataSplits
+    let directory: RunDirectory?
+    let metricsLog: JSONLinesWriter?
+    let onEvent: (ExperimentEvent) -> Void
+
+    var inputSize: Int { splits.teacherTrain.featureCount }
+    var classCount: Int { splits.teacherTrain.classCount }
+
+    func logEpoch(_ role: String, _ m: EpochMetrics, _ total: Int) {
+        try? metricsLog?.append(EpochLogLine(model: role, metrics: m))
+        onEvent(.epoch(model: role, metrics: m, totalEpochs: total))
+    }
+
+    /// Trains a teacher-architecture model on the private split, selected on validation.
+    func trainTeacher(role: String, objective: Objective, softTargets: Matrix? = nil,
+                      initLabel: String? = nil) throws -> (model: MLP, result: ModelResult) {
+        let s = settings
+        let sizes = [inputSize] + s.teacher.hidden + [classCount]
+        onEvent(.stage("training \(role) \(sizes.map(String.init).joined(separator: "-")) on \(splits.teacherTrain.count) examples with \(objective.name)"))
+        var initStream = initLabel.map { RandomStream(seed: s.seed, label: $0) } ?? RandomStream(seed: s.seed, purpose: .teacherInit)
+        var shuffle = RandomStream(seed: s.seed, purpose: .teacherShuffle)
+        let model = MLP(sizes: sizes, initialization: s.teacher.initialization, rng: &initStream)
+        let report = try Trainer(config: s.teacher.training, objective: objective).train(
+            model, on: TrainingSet(features: splits.teacherTrain.features, labels: splits.teacherTrain.labels, softTargets: softTargets),
+            validation: ValidationSet(features: splits.validation.features, labels: splits.validation.labels),
+            shuffle: &shuffle, onEpoch: { logEpoch(role, $0, s.teacher.training.epochs) })
+        let result = ModelResult(
+            role: role, architecture: model.architecture, objective: objective.name,
+            testAccuracy: Metrics.accuracy(model.predictions(splits.test.features), splits.test.labels), fidelity: nil,
+            validationAccuracy: report.selectedValidationAccuracy, selection: report.selection,
+            selectedEpoch: report.selectedEpoch, epochs: s.teacher.training.epochs,
+            trainSeconds: report.seconds, trainExamples: splits.teacherTrain.count)
+        onEvent(.modelDone(result))
+        return (model, result)
+    }
+
+    /// The nasty teacher: trained against the frozen normal teacher (its adversary).
+    func trainNastyTeacher(adversary: MLP, settings nasty: NastyTeacherSettings) throws -> (model: MLP, result: ModelResult) {
+        throw ExperimentError.invalid("the nasty-teacher defense is not available in this build")
+    }
+
+    /// Runs the configured attack against `oracle` within the budget.
+    func attack(_ oracle: Oracle, label: String) throws -> TransferSet {
+        let s = settings
         let attacker = RandomPoolAttacker(budget: s.attack.budget, batchSize: s.attack.queryBatch)
         oracle.budgets[attacker.client] = s.attack.budget
-        onEvent(.stage("attacker querying the oracle: \(s.attack.budget) queries from a pool of \(splits.attackerPool.count)"))
+        onEvent(.stage("attacker querying the oracle\(label): \(s.attack.budget) queries from a pool of \(splits.attackerPool.count)"))
         var attackStream = RandomStream(seed: s.seed, purpose: .attack)
-        let transfer = try attacker.collect(from: oracle, pool: splits.attackerPool.features, rng: &attackStream)
+        return try attacker.collect(from: oracle, pool: splits.attackerPool.features, rng: &attackStream)
+    }
 
-        // 3. Students: same architecture, same initial weights and batch order.
-        let studentSizes = [d] + s.student.hidden + [k]
+    /// The three students of one attack: same architecture, initial weights and batch order.
+    func distillStudents(from transfer: TransferSet, teacherTest: [Int32], prefix: String, save: Bool) throws -> [ModelResult] {
+        let s = settings
+        let sizes = [inputSize] + s.student.hidden + [classCount]
         let honestLabels = transfer.poolIndices.map { splits.attackerPool.labels[$0] }
         let plans: [(role: String, objective: Objective, set: TrainingSet)] = [
-            ("student-soft", .distillation(temperature: s.student.temperature, alpha: s.student.alpha),
+            ("\(prefix)-soft", .distillation(temperature: s.student.temperature, alpha: s.student.alpha),
              TrainingSet(features: transfer.inputs, labels: transfer.responseLabels, softTargets: transfer.responses)),
-            ("student-label", .crossEntropy, TrainingSet(features: transfer.inputs, labels: transfer.responseLabels)),
-            ("student-reference", .crossEntropy, TrainingSet(features: transfer.inputs, labels: honestLabels)),
+            ("\(prefix)-label", .crossEntropy, TrainingSet(features: transfer.inputs, labels: transfer.responseLabels)),
+            ("\(prefix)-reference", .crossEntropy, TrainingSet(features: transfer.inputs, labels: honestLabels)),
         ]
-        var studentResults: [ModelResult] = []
+        var results: [ModelResult] = []
         for plan in plans {
-            onEvent(.stage("distilling \(plan.role) \(studentSizes.map(String.init).joined(separator: "-")) with \(plan.objective.name)"))
+            onEvent(.stage("distilling \(plan.role) \(sizes.map(String.init).joined(separator: "-")) with \(plan.objective.name)"))
             var sInit = RandomStream(seed: s.seed, purpose: .studentInit)
             var sShuffle = RandomStream(seed: s.seed, purpose: .studentShuffle)
-            let student = MLP(sizes: studentSizes, initialization: s.student.initialization, rng: &sInit)
+            let student = MLP(sizes: sizes, initialization: s.student.initialization, rng: &sInit)
             let report = try Trainer(config: s.student.training, objective: plan.objective)
-                .train(student, on: plan.set, validation: nil, shuffle: &sShuffle, onEpoch: { logEpoch(plan.role, $0, s.student.training.epochs) })
+                .train(student, on: plan.set, validation: nil, shuffle: &sShuffle,
+                       onEpoch: { logEpoch(plan.role, $0, s.student.training.epochs) })
             let predictions = student.predictions(splits.test.features)
             let result = ModelResult(
                 role: plan.role, architecture: student.architecture, objective: plan.objective.name,
@@ -102,20 +202,11 @@ public struct Experiment {
                 fidelity: Metrics.fidelity(student: predictions, teacher: teacherTest),
                 validationAccuracy: nil, selection: report.selection, selectedEpoch: report.selectedEpoch,
                 epochs: s.student.training.epochs, trainSeconds: report.seconds, trainExamples: plan.set.count)
-            studentResults.append(result)
+            results.append(result)
             onEvent(.modelDone(result))
-            try directory.map { try student.save(to: $0.file("\(plan.role).safetensors"), metadata: ["role": plan.role]) }
+            if save { try directory.map { try student.save(to: $0.file("\(plan.role).safetensors"), metadata: ["role": plan.role]) } }
         }
-
-        let result = ExperimentResult(
-            dataset: source.name, classes: k, features: d,
-            splits: SplitSizes(teacherTrain: splits.teacherTrain.count, validation: splits.validation.count,
-                               attackerPool: splits.attackerPool.count, test: splits.test.count),
-            seed: s.seed, queryBudget: s.attack.budget, queriesUsed: oracle.queryCounts,
-            teacher: teacherResult, students: studentResults, environment: environment,
-            seconds: Date().timeIntervalSince(started))
-        try directory.map { try $0.writeJSON(result, to: "results.json") }
-        return result
+        return results
     }
 }
 

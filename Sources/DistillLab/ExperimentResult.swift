@@ -54,8 +54,32 @@ public struct ExperimentResult: Codable, Sendable, Equatable {
     public var students: [ModelResult]
     public var environment: RunEnvironment
     public var seconds: Double
+    /// The defense and what it costs honest users (nil without a defense).
+    public var defense: DefenseOutcome?
+    /// The same students from the same attack on the undefended teacher.
+    public var undefendedBaseline: [ModelResult]?
+    /// Defensive impact per student role: undefended minus defended test accuracy.
+    public var defensiveImpact: [String: Double]?
+
+    public init(dataset: String, classes: Int, features: Int, splits: SplitSizes, seed: UInt64, queryBudget: Int,
+                queriesUsed: [String: Int], teacher: ModelResult, students: [ModelResult], environment: RunEnvironment,
+                seconds: Double, defense: DefenseOutcome? = nil, undefendedBaseline: [ModelResult]? = nil,
+                defensiveImpact: [String: Double]? = nil) {
+        self.dataset = dataset; self.classes = classes; self.features = features; self.splits = splits
+        self.seed = seed; self.queryBudget = queryBudget; self.queriesUsed = queriesUsed; self.teacher = teacher
+        self.students = students; self.environment = environment; self.seconds = seconds; self.defense = defense
+        self.undefendedBaseline = undefendedBaseline; self.defensiveImpact = defensiveImpact
+    }
 
     public func student(_ role: String) -> ModelResult? { students.first { $0.role == role } }
+}
+
+/// The configured defense and its cost to honest users.
+public struct DefenseOutcome: Codable, Sendable, Equatable {
+    /// The response pipeline, in order, as specs.
+    public var responses: [String]
+    public var nastyTeacher: NastyTeacherSettings?
+    public var benignUtility: BenignUtility
 }
 
 /// Library version recorded in run directories.

@@ -58,6 +58,45 @@ public struct AttackSettings: Codable, Sendable, Equatable {
     public var queryBatch: Int
 }
 
+/// The owner's defenses.
+public struct DefenseSettings: Codable, Sendable, Equatable {
+    /// Response transforms and canaries the oracle applies, in this order
+    /// (e.g. `gaussian-noise:sigma=0.1` then `rounding:decimals=2`).
+    public var responses: [DefenseSpec]
+    /// Training-time defense: train the teacher with the nasty-teacher objective.
+    public var nastyTeacher: NastyTeacherSettings?
+
+    public init(responses: [DefenseSpec] = [], nastyTeacher: NastyTeacherSettings? = nil) {
+        self.responses = responses; self.nastyTeacher = nastyTeacher
+    }
+
+    /// Whether any defense is configured.
+    public var isEmpty: Bool { responses.isEmpty && nastyTeacher == nil }
+}
+
+/// Nasty-teacher objective parameters (Ma et al. 2021).
+public struct NastyTeacherSettings: Codable, Sendable, Equatable {
+    public var temperature: Float
+    public var omega: Float
+    public init(temperature: Float = 4, omega: Float = 0.04) { self.temperature = temperature; self.omega = omega }
+}
+
+/// How a run is judged beyond the students' accuracy.
+public struct EvaluationSettings: Codable, Sendable, Equatable {
+    /// With a defense, also run the same attack (budget, architecture, seed)
+    /// against the undefended teacher and report the drop.
+    public var undefendedBaseline: Bool
+    /// Significance level of canary verifications.
+    public var alpha: Double
+    /// Control models (never distilled from the teacher) for canary
+    /// calibration and false-positive rates.
+    public var controls: Int
+
+    public init(undefendedBaseline: Bool = true, alpha: Double = 0.01, controls: Int = 6) {
+        self.undefendedBaseline = undefendedBaseline; self.alpha = alpha; self.controls = controls
+    }
+}
+
 /// Everything one experiment needs; saved resolved in every run directory.
 public struct ExperimentSettings: Codable, Sendable, Equatable {
     public var seed: UInt64
@@ -67,6 +106,8 @@ public struct ExperimentSettings: Codable, Sendable, Equatable {
     public var teacher: TeacherSettings
     public var student: StudentSettings
     public var attack: AttackSettings
+    public var defense: DefenseSettings = DefenseSettings()
+    public var evaluation: EvaluationSettings = EvaluationSettings()
 
     /// The default recipe for a data source: the shipped digits (fast, the
     /// `distill-lab train` default) or Fashion-MNIST (784-512-256-10 teacher,
@@ -117,6 +158,12 @@ public struct ExperimentSettings: Codable, Sendable, Equatable {
             throw bad("students can only use selection 'last': the attacker has no labelled validation data, only the oracle's answers")
         }
         guard data.featureScale.isFinite, data.featureScale != 0 else { throw bad("the feature scale must be finite and non-zero") }
+        guard evaluation.alpha > 0, evaluation.alpha < 1 else { throw bad("the verification alpha must be in (0, 1), got \(evaluation.alpha)") }
+        guard evaluation.controls >= 0, evaluation.controls <= 100 else { throw bad("controls must be between 0 and 100, got \(evaluation.controls)") }
+        if let n = defense.nastyTeacher {
+            guard n.temperature > 0, n.omega >= 0 else { throw bad("nasty teacher needs temperature > 0 and omega ≥ 0, got \(n.temperature), \(n.omega)") }
+        }
+        for spec in defense.responses { try DefenseRegistry.parse(spec) }  // names and values, before any training
         do {
             try teacher.training.validate()
         } catch let e as TrainingError { throw bad("teacher: \(e)") }

@@ -30,6 +30,23 @@ enum ResultTable {
             lines.append(String(format: "soft-label student reaches %.1f%% of the teacher's accuracy (honest-label reference: %.1f%%)",
                                 100 * soft.testAccuracy / r.teacher.testAccuracy, 100 * ref.testAccuracy / r.teacher.testAccuracy))
         }
+        if let d = r.defense {
+            let u = d.benignUtility
+            lines.append("")
+            var name = d.responses.joined(separator: " → ")
+            if d.nastyTeacher != nil { name = name.isEmpty ? "nasty teacher" : "nasty teacher + " + name }
+            lines.append("defense: \(name)")
+            lines.append(String(format: "honest users: top-1 accuracy %.4f (clean %.4f, loss %+.4f), top-1 kept %.4f, mean L1 %.4f, mean KL %.4f",
+                                u.defendedAccuracy, u.cleanAccuracy, -u.accuracyLoss, u.top1Agreement, u.meanL1, u.meanKL))
+        }
+        if let base = r.undefendedBaseline, let impact = r.defensiveImpact {
+            lines.append("")
+            lines.append("student              undefended  defended  defensive impact")
+            for (b, d) in zip(base, r.students) {
+                lines.append(d.role.padding(toLength: 19, withPad: " ", startingAt: 0) +
+                             String(format: "  %10.4f  %8.4f  %+16.4f", b.testAccuracy, d.testAccuracy, impact[d.role] ?? .nan))
+            }
+        }
         if let dir = runDirectory { lines.append("run directory: \(dir)") }
         return lines.joined(separator: "\n")
     }

@@ -54,6 +54,15 @@ extension DistillLabCommand {
         @Option(help: "KD weight of the soft term (1 − alpha weights the responses' argmax).")
         var alpha: Float?
 
+        @Option(name: .customLong("defense"), help: ArgumentHelp(
+            "A defense on the oracle's responses, e.g. rounding:decimals=2; repeat to compose in order (see `distill-lab defenses`).",
+            valueName: "name[:key=value,…]"))
+        var defenses: [String] = []
+        @Flag(help: "Train the teacher with the nasty-teacher objective (a training-time defense).")
+        var nastyTeacher = false
+        @Flag(help: "With a defense, skip the undefended baseline attack (no defensive impact reported).")
+        var noBaseline = false
+
         @Option(help: "Folder that receives run directories.")
         var output = "runs"
         @Option(help: "Run directory name (default: dataset, seed and time); an existing name gets a -2 suffix.")
@@ -74,6 +83,9 @@ extension DistillLabCommand {
             if let a = alpha, !(a >= 0 && a <= 1) { throw ValidationError("--alpha must be in [0, 1], got \(a)") }
             for (name, v) in [("--teacher-lr", teacherLR), ("--student-lr", studentLR)] {
                 if let v, !(v > 0) { throw ValidationError("\(name) must be positive, got \(v)") }
+            }
+            for d in defenses {
+                do { try DefenseRegistry.parse(DefenseSpec(parsing: d)) } catch let e as DefenseError { throw ValidationError("--defense \(d): \(e)") }
             }
             _ = try parseWidths(teacherHidden, "--teacher-hidden")
             _ = try parseWidths(studentHidden, "--student-hidden")
@@ -122,6 +134,9 @@ extension DistillLabCommand {
             if let b = budget { s.attack.budget = b }
             if let t = temperature { s.student.temperature = t }
             if let a = alpha { s.student.alpha = a }
+            s.defense.responses = try defenses.map { try DefenseSpec(parsing: $0) }
+            if nastyTeacher { s.defense.nastyTeacher = NastyTeacherSettings() }
+            if noBaseline { s.evaluation.undefendedBaseline = false }
             try s.validate()
             return s
         }
