@@ -91,21 +91,33 @@ public struct Experiment {
 
         // 3. The attack on the (defended) oracle, and the students.
         let attacked = try run.attack(oracle, label: "")
-        let students = try run.distillStudents(from: attacked, teacherTest: teacherTest, prefix: "student", save: true)
+        let distilled = try run.distillStudents(from: attacked, teacherTest: teacherTest, prefix: "student", save: true)
+        let students = distilled.map(\.result)
 
         // 4. The same attack on the undefended teacher: the baseline the defense is judged against.
         var baseline: [ModelResult]?
+        var baselineModels: [(model: MLP, result: ModelResult)] = []
         var impact: [String: Double]?
         if !s.defense.isEmpty && s.evaluation.undefendedBaseline {
             let baseTeacher = normalTeacher.model
             let baseOracle = Oracle(teacher: baseTeacher, defenseStream: RandomStream(seed: s.seed, purpose: .defense))
             let baseTransfer = try run.attack(baseOracle, label: " (undefended baseline)")
             let baseTest = baseTeacher.predictions(splits.test.features)
-            let base = try run.distillStudents(from: baseTransfer, teacherTest: baseTest, prefix: "baseline", save: false)
+            baselineModels = try run.distillStudents(from: baseTransfer, teacherTest: baseTest, prefix: "baseline", save: false)
+            let base = baselineModels.map(\.result)
             baseline = base
             var drops: [String: Double] = [:]
             for (d, b) in zip(students, base) { drops[d.role] = b.testAccuracy - d.testAccuracy }
             impact = drops
+        }
+
+        // 5. Ownership: test the students for every canary, and innocent controls for false positives.
+        let canaries = defenses.compactMap { $0 as? OwnershipCanary }
+        var canaryOutcomes: [CanaryOutcome]?
+        if !canaries.isEmpty {
+            let controls = try run.trainControls(count: s.evaluation.controls)
+            let suspects = distilled.filter { !$0.result.role.hasSuffix("reference") } + baselineModels.filter { !$0.result.role.hasSuffix("reference") }
+            canaryOutcomes = try canaries.map { try run.verify($0, suspects: suspects, controls: controls) }
         }
 
         let result = ExperimentResult(
@@ -115,7 +127,7 @@ public struct Experiment {
             seed: s.seed, queryBudget: s.attack.budget, queriesUsed: oracle.queryCounts,
             teacher: teacherResult, students: students, environment: environment,
             seconds: Date().timeIntervalSince(started),
-            defense: defenseOutcome, undefendedBaseline: baseline, defensiveImpact: impact)
+            defense: defenseOutcome, undefendedBaseline: baseline, defensiveImpact: impact, canaries: canaryOutcomes)
         try directory.map { try $0.writeJSON(result, to: "results.json") }
         return result
     }
@@ -175,8 +187,53 @@ struct Run {
         return try attacker.collect(from: oracle, pool: splits.attackerPool.features, rng: &attackStream)
     }
 
+    /// Innocent models for canary calibration and false-positive rates: the
+    /// student architecture trained on the true labels of a random half of the
+    /// attacker's pool, each with its own initialisation and shuffle (never
+    /// distilled from the teacher).
+    func trainControls(count: Int) throws -> [MLP] {
+        let s = settings
+        guard count >= 2 else {
+            throw ExperimentError.invalid("canary verification needs at least 2 control models (half calibrate, half measure false positives); set controls ≥ 2")
+        }
+        let sizes = [inputSize] + s.student.hidden + [classCount]
+        var controls: [MLP] = []
+        for i in 0..<count {
+            onEvent(.stage("training control model \(i + 1)/\(count) \(sizes.map(String.init).joined(separator: "-")) on true labels"))
+            var pick = RandomStream(seed: s.seed, label: "control-\(i)-data")
+            let rows = pick.sample(splits.attackerPool.count / 2, from: splits.attackerPool.count)
+            let data = splits.attackerPool.subset(rows)
+            var initStream = RandomStream(seed: s.seed, label: "control-\(i)-init")
+            var shuffle = RandomStream(seed: s.seed, label: "control-\(i)-shuffle")
+            let model = MLP(sizes: sizes, initialization: s.student.initialization, rng: &initStream)
+            _ = try Trainer(config: s.student.training, objective: .crossEntropy)
+                .train(model, on: TrainingSet(features: data.features, labels: data.labels), validation: nil, shuffle: &shuffle)
+            controls.append(model)
+        }
+        return controls
+    }
+
+    /// Calibrates `canary` on the first half of the controls, then verifies the
+    /// suspects and the other half (whose flag rate is the false-positive rate).
+    func verify(_ canary: OwnershipCanary, suspects: [(model: MLP, result: ModelResult)], controls: [MLP]) throws -> CanaryOutcome {
+        let alpha = settings.evaluation.alpha
+        let half = controls.count / 2
+        try canary.calibrate(controls: Array(controls[..<half]))
+        var verdicts: [String: OwnershipVerification] = [:]
+        for suspect in suspects { verdicts[suspect.result.role] = try canary.verify(suspect.model, alpha: alpha) }
+        let held = try controls[half...].map { try canary.verify($0, alpha: alpha) }
+        let outcome = CanaryOutcome(canary: canary.name, alpha: alpha, suspects: verdicts, controls: held,
+                                    calibrationControls: half,
+                                    falsePositiveRate: Double(held.filter(\.flagged).count) / Double(max(held.count, 1)))
+        let soft = verdicts.first { $0.key.hasSuffix("-soft") && $0.key.hasPrefix("student") }?.value
+        onEvent(.stage("canary \(canary.name): soft student \(soft.map { $0.flagged ? "flagged" : "not flagged" } ?? "—")" +
+                       (soft?.pValue.map { String(format: " (p = %.3g)", $0) } ?? "") +
+                       String(format: ", false positives on controls %.2f", outcome.falsePositiveRate)))
+        return outcome
+    }
+
     /// The three students of one attack: same architecture, initial weights and batch order.
-    func distillStudents(from transfer: TransferSet, teacherTest: [Int32], prefix: String, save: Bool) throws -> [ModelResult] {
+    func distillStudents(from transfer: TransferSet, teacherTest: [Int32], prefix: String, save: Bool) throws -> [(model: MLP, result: ModelResult)] {
         let s = settings
         let sizes = [inputSize] + s.student.hidden + [classCount]
         let honestLabels = transfer.poolIndices.map { splits.attackerPool.labels[$0] }
@@ -186,7 +243,7 @@ struct Run {
             ("\(prefix)-label", .crossEntropy, TrainingSet(features: transfer.inputs, labels: transfer.responseLabels)),
             ("\(prefix)-reference", .crossEntropy, TrainingSet(features: transfer.inputs, labels: honestLabels)),
         ]
-        var results: [ModelResult] = []
+        var results: [(model: MLP, result: ModelResult)] = []
         for plan in plans {
             onEvent(.stage("distilling \(plan.role) \(sizes.map(String.init).joined(separator: "-")) with \(plan.objective.name)"))
             var sInit = RandomStream(seed: s.seed, purpose: .studentInit)
@@ -202,7 +259,7 @@ struct Run {
                 fidelity: Metrics.fidelity(student: predictions, teacher: teacherTest),
                 validationAccuracy: nil, selection: report.selection, selectedEpoch: report.selectedEpoch,
                 epochs: s.student.training.epochs, trainSeconds: report.seconds, trainExamples: plan.set.count)
-            results.append(result)
+            results.append((student, result))
             onEvent(.modelDone(result))
             if save { try directory.map { try student.save(to: $0.file("\(plan.role).safetensors"), metadata: ["role": plan.role]) } }
         }

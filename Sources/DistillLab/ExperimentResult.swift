@@ -60,15 +60,18 @@ public struct ExperimentResult: Codable, Sendable, Equatable {
     public var undefendedBaseline: [ModelResult]?
     /// Defensive impact per student role: undefended minus defended test accuracy.
     public var defensiveImpact: [String: Double]?
+    /// Ownership verification of every canary in the pipeline.
+    public var canaries: [CanaryOutcome]?
 
     public init(dataset: String, classes: Int, features: Int, splits: SplitSizes, seed: UInt64, queryBudget: Int,
                 queriesUsed: [String: Int], teacher: ModelResult, students: [ModelResult], environment: RunEnvironment,
                 seconds: Double, defense: DefenseOutcome? = nil, undefendedBaseline: [ModelResult]? = nil,
-                defensiveImpact: [String: Double]? = nil) {
+                defensiveImpact: [String: Double]? = nil, canaries: [CanaryOutcome]? = nil) {
         self.dataset = dataset; self.classes = classes; self.features = features; self.splits = splits
         self.seed = seed; self.queryBudget = queryBudget; self.queriesUsed = queriesUsed; self.teacher = teacher
         self.students = students; self.environment = environment; self.seconds = seconds; self.defense = defense
         self.undefendedBaseline = undefendedBaseline; self.defensiveImpact = defensiveImpact
+        self.canaries = canaries
     }
 
     public func student(_ role: String) -> ModelResult? { students.first { $0.role == role } }
@@ -80,6 +83,21 @@ public struct DefenseOutcome: Codable, Sendable, Equatable {
     public var responses: [String]
     public var nastyTeacher: NastyTeacherSettings?
     public var benignUtility: BenignUtility
+}
+
+/// One canary's verification: the suspects (students distilled from the
+/// defended oracle, and from the undefended baseline) and held-out innocent
+/// controls, whose flag rate is the false-positive rate.
+public struct CanaryOutcome: Codable, Sendable, Equatable {
+    public var canary: String
+    public var alpha: Double
+    /// Verdict per suspect role ("student-soft", "baseline-soft", …).
+    public var suspects: [String: OwnershipVerification]
+    /// Verdicts on the controls not used for calibration.
+    public var controls: [OwnershipVerification]
+    /// Controls used to calibrate the null (chance agreement or SNR threshold).
+    public var calibrationControls: Int
+    public var falsePositiveRate: Double
 }
 
 /// Library version recorded in run directories.

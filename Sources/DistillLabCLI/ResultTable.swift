@@ -3,6 +3,15 @@ import DistillLab
 
 /// The compact results table `train` prints.
 enum ResultTable {
+    static func describe(_ v: OwnershipVerification) -> String {
+        var parts = [v.flagged ? "FLAGGED" : "not flagged"]
+        if let m = v.matches, let n = v.trials { parts.append("\(m)/\(n) canaries") }
+        parts.append(String(format: "statistic %.4g", v.statistic))
+        if let p = v.pValue { parts.append(String(format: "p = %.3g", p)) }
+        if let t = v.threshold { parts.append(String(format: "threshold %.4g", t)) }
+        return parts.joined(separator: ", ")
+    }
+
     static func render(_ r: ExperimentResult, runDirectory: String?) -> String {
         var lines: [String] = []
         lines.append("distill-lab train: \(r.dataset), seed \(r.seed), BLAS \(r.environment.blasCore) × \(r.environment.blasThreads) thread\(r.environment.blasThreads == 1 ? "" : "s"), \(String(format: "%.1f", r.seconds)) s")
@@ -46,6 +55,17 @@ enum ResultTable {
                 lines.append(d.role.padding(toLength: 19, withPad: " ", startingAt: 0) +
                              String(format: "  %10.4f  %8.4f  %+16.4f", b.testAccuracy, d.testAccuracy, impact[d.role] ?? .nan))
             }
+        }
+        for c in r.canaries ?? [] {
+            lines.append("")
+            lines.append("canary \(c.canary) (α = \(c.alpha), calibrated on \(c.calibrationControls) controls):")
+            for (role, v) in c.suspects.sorted(by: { $0.key < $1.key }) {
+                lines.append("  " + role.padding(toLength: 17, withPad: " ", startingAt: 0) + "  " + describe(v))
+            }
+            for (i, v) in c.controls.enumerated() {
+                lines.append("  " + "control \(i + 1)".padding(toLength: 17, withPad: " ", startingAt: 0) + "  " + describe(v))
+            }
+            lines.append(String(format: "  false-positive rate on held-out controls: %.2f", c.falsePositiveRate))
         }
         if let dir = runDirectory { lines.append("run directory: \(dir)") }
         return lines.joined(separator: "\n")
