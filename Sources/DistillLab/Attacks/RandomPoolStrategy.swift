@@ -1,0 +1,28 @@
+import Foundation
+import DistillCore
+
+/// `random`: distinct pool rows drawn uniformly (Knockoff-random, Copycat).
+///
+/// Draws `⌊budget / repeats⌋` rows with `rng.sample`, exactly as
+/// `RandomPoolAttacker` does, so with no counters the same stream gives the
+/// same transfer set as `RandomPoolAttacker`.
+public struct RandomPoolStrategy: QueryStrategy {
+    public var name: String { "random" }
+    public init() {}
+
+    public func check(_ context: AttackContext) throws {
+        try context.validate(component: name)
+        guard context.distinctBudget <= context.pool.rows else {
+            throw AttackError.incompatible(component: name, reason: "it needs \(context.distinctBudget) distinct pool inputs but the pool has \(context.pool.rows); lower the budget to at most \(context.pool.rows * context.repeats) or enlarge the pool fraction")
+        }
+    }
+
+    /// - Complexity: O(budget · features) to gather, plus the oracle's work.
+    public func collect(from oracle: Oracle, context: AttackContext, rng: inout RandomStream) throws -> TransferSet {
+        try check(context)
+        let indices = rng.sample(context.distinctBudget, from: context.pool.rows)
+        let inputs = context.pool.gatherRows(indices)
+        let responses = try context.query(oracle, inputs)
+        return TransferSet(inputs: inputs, responses: responses, poolIndices: indices)
+    }
+}
