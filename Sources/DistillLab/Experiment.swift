@@ -91,7 +91,7 @@ public struct Experiment {
 
         // 3. The attack on the (defended) oracle, and the students.
         let attacked = try run.attack(oracle, label: "")
-        let distilled = try run.distillStudents(from: attacked, teacherTest: teacherTest, prefix: "student", save: true)
+        let distilled = try run.distillStudents(from: attacked.transfer, teacherTest: teacherTest, prefix: "student", save: true)
         let students = distilled.map(\.result)
 
         // 4. The same attack on the undefended teacher: the baseline the defense is judged against.
@@ -101,13 +101,16 @@ public struct Experiment {
         if !s.defense.isEmpty && s.evaluation.undefendedBaseline {
             let baseTeacher = normalTeacher.model
             let baseOracle = Oracle(teacher: baseTeacher, defenseStream: RandomStream(seed: s.seed, purpose: .defense))
-            let baseTransfer = try run.attack(baseOracle, label: " (undefended baseline)")
+            let baseTransfer = try run.attack(baseOracle, label: " (undefended baseline)").transfer
             let baseTest = baseTeacher.predictions(splits.test.features)
             baselineModels = try run.distillStudents(from: baseTransfer, teacherTest: baseTest, prefix: "baseline", save: false)
             let base = baselineModels.map(\.result)
             baseline = base
             var drops: [String: Double] = [:]
-            for (d, b) in zip(students, base) { drops[d.role] = b.testAccuracy - d.testAccuracy }
+            for d in students {
+                let kind = d.role.replacingOccurrences(of: "student-", with: "")
+                if let b = base.first(where: { $0.role == "baseline-" + kind }) { drops[d.role] = b.testAccuracy - d.testAccuracy }
+            }
             impact = drops
         }
 
@@ -127,7 +130,10 @@ public struct Experiment {
             seed: s.seed, queryBudget: s.attack.budget, queriesUsed: oracle.queryCounts,
             teacher: teacherResult, students: students, environment: environment,
             seconds: Date().timeIntervalSince(started),
-            defense: defenseOutcome, undefendedBaseline: baseline, defensiveImpact: impact, canaries: canaryOutcomes)
+            defense: defenseOutcome, undefendedBaseline: baseline, defensiveImpact: impact, canaries: canaryOutcomes,
+            attack: AttackSummary(attack: ([s.attack.strategy] + s.attack.counters).map(\.description).joined(separator: " + "),
+                                  queriesSpent: attacked.queriesSpent, collected: attacked.collected,
+                                  kept: attacked.transfer.count, dropped: attacked.dropped.count, notes: attacked.notes))
         try directory.map { try $0.writeJSON(result, to: "results.json") }
         return result
     }
@@ -177,14 +183,18 @@ struct Run {
         throw ExperimentError.invalid("the nasty-teacher defense is not available in this build")
     }
 
-    /// Runs the configured attack against `oracle` within the budget.
-    func attack(_ oracle: Oracle, label: String) throws -> TransferSet {
+    /// Runs the configured attack (strategy and counters) against `oracle` within the budget.
+    func attack(_ oracle: Oracle, label: String) throws -> AttackOutcome {
         let s = settings
-        let attacker = RandomPoolAttacker(budget: s.attack.budget, batchSize: s.attack.queryBatch)
-        oracle.budgets[attacker.client] = s.attack.budget
-        onEvent(.stage("attacker querying the oracle\(label): \(s.attack.budget) queries from a pool of \(splits.attackerPool.count)"))
+        let attack = try Attack(strategy: s.attack.strategy, counters: s.attack.counters)
+        let context = AttackContext(pool: splits.attackerPool.features, inputShape: splits.attackerPool.imageShape,
+                                    budget: s.attack.budget, queryBatch: s.attack.queryBatch,
+                                    studentSizes: [inputSize] + s.student.hidden + [classCount],
+                                    studentTraining: s.student.training, studentInitialization: s.student.initialization)
+        oracle.budgets[context.client] = s.attack.budget
+        onEvent(.stage("attacker (\(attack.description)) querying the oracle\(label): budget \(s.attack.budget), pool of \(splits.attackerPool.count)"))
         var attackStream = RandomStream(seed: s.seed, purpose: .attack)
-        return try attacker.collect(from: oracle, pool: splits.attackerPool.features, rng: &attackStream)
+        return try attack.run(oracle: oracle, context: context, rng: &attackStream)
     }
 
     /// Innocent models for canary calibration and false-positive rates: the
@@ -236,13 +246,16 @@ struct Run {
     func distillStudents(from transfer: TransferSet, teacherTest: [Int32], prefix: String, save: Bool) throws -> [(model: MLP, result: ModelResult)] {
         let s = settings
         let sizes = [inputSize] + s.student.hidden + [classCount]
-        let honestLabels = transfer.poolIndices.map { splits.attackerPool.labels[$0] }
-        let plans: [(role: String, objective: Objective, set: TrainingSet)] = [
+        var plans: [(role: String, objective: Objective, set: TrainingSet)] = [
             ("\(prefix)-soft", .distillation(temperature: s.student.temperature, alpha: s.student.alpha),
              TrainingSet(features: transfer.inputs, labels: transfer.responseLabels, softTargets: transfer.responses)),
             ("\(prefix)-label", .crossEntropy, TrainingSet(features: transfer.inputs, labels: transfer.responseLabels)),
-            ("\(prefix)-reference", .crossEntropy, TrainingSet(features: transfer.inputs, labels: honestLabels)),
         ]
+        // The honest-label reference exists only where the queries are pool rows with true labels.
+        if transfer.isFromPool {
+            let honestLabels = transfer.poolIndices.map { splits.attackerPool.labels[$0] }
+            plans.append(("\(prefix)-reference", .crossEntropy, TrainingSet(features: transfer.inputs, labels: honestLabels)))
+        }
         var results: [(model: MLP, result: ModelResult)] = []
         for plan in plans {
             onEvent(.stage("distilling \(plan.role) \(sizes.map(String.init).joined(separator: "-")) with \(plan.objective.name)"))

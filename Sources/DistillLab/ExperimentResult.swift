@@ -62,16 +62,18 @@ public struct ExperimentResult: Codable, Sendable, Equatable {
     public var defensiveImpact: [String: Double]?
     /// Ownership verification of every canary in the pipeline.
     public var canaries: [CanaryOutcome]?
+    /// What the attack did (strategy, counters, queries, filtered rows).
+    public var attack: AttackSummary?
 
     public init(dataset: String, classes: Int, features: Int, splits: SplitSizes, seed: UInt64, queryBudget: Int,
                 queriesUsed: [String: Int], teacher: ModelResult, students: [ModelResult], environment: RunEnvironment,
                 seconds: Double, defense: DefenseOutcome? = nil, undefendedBaseline: [ModelResult]? = nil,
-                defensiveImpact: [String: Double]? = nil, canaries: [CanaryOutcome]? = nil) {
+                defensiveImpact: [String: Double]? = nil, canaries: [CanaryOutcome]? = nil, attack: AttackSummary? = nil) {
         self.dataset = dataset; self.classes = classes; self.features = features; self.splits = splits
         self.seed = seed; self.queryBudget = queryBudget; self.queriesUsed = queriesUsed; self.teacher = teacher
         self.students = students; self.environment = environment; self.seconds = seconds; self.defense = defense
         self.undefendedBaseline = undefendedBaseline; self.defensiveImpact = defensiveImpact
-        self.canaries = canaries
+        self.canaries = canaries; self.attack = attack
     }
 
     public func student(_ role: String) -> ModelResult? { students.first { $0.role == role } }
@@ -98,6 +100,18 @@ public struct CanaryOutcome: Codable, Sendable, Equatable {
     /// Controls used to calibrate the null (chance agreement or SNR threshold).
     public var calibrationControls: Int
     public var falsePositiveRate: Double
+}
+
+/// The attack as it ran against the (defended) oracle.
+public struct AttackSummary: Codable, Sendable, Equatable {
+    /// Strategy and counters, e.g. "jacobian:lambda=0.1 + ensemble-filter".
+    public var attack: String
+    public var queriesSpent: Int
+    /// Responses collected, and kept after counters (ensemble-filter drops some).
+    public var collected: Int
+    public var kept: Int
+    public var dropped: Int
+    public var notes: [String: String]
 }
 
 /// Library version recorded in run directories.

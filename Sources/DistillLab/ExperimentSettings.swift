@@ -56,6 +56,10 @@ public struct AttackSettings: Codable, Sendable, Equatable {
     public var budget: Int
     /// Queries per oracle call.
     public var queryBatch: Int
+    /// How queries are chosen: `random`, `ood:source=noise`, `jacobian`, `active` (see `distill-lab attacks`).
+    public var strategy: AttackSpec = AttackSpec(name: "random")
+    /// Adaptive counters applied by the attacker: `average-repeats`, `argmax`, `ensemble-filter`.
+    public var counters: [AttackSpec] = []
 }
 
 /// The owner's defenses.
@@ -164,6 +168,7 @@ public struct ExperimentSettings: Codable, Sendable, Equatable {
             guard n.temperature > 0, n.omega >= 0 else { throw bad("nasty teacher needs temperature > 0 and omega ≥ 0, got \(n.temperature), \(n.omega)") }
         }
         for spec in defense.responses { try DefenseRegistry.parse(spec) }  // names and values, before any training
+        _ = try Attack(strategy: attack.strategy, counters: attack.counters)
         do {
             try teacher.training.validate()
         } catch let e as TrainingError { throw bad("teacher: \(e)") }
