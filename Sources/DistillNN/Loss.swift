@@ -11,10 +11,15 @@ public enum Objective: Codable, Sendable, Equatable {
     /// With black-box probabilities q, `log q` stands in for the teacher's
     /// logits, so the tempered teacher is `q^(1/T)` renormalised (zeros stay zero).
     case distillation(temperature: Float, alpha: Float)
+    /// Adaptive misinformation's `−log(1 − softmax(z)_y)` on integer labels (`Losses.misinformation`).
+    case misinformation
+    /// Nasty teacher `CE(z, y) − ω·T²·KL(softmax(z/T) ‖ q)`; the soft targets are the frozen adversary's `softmax(a/T)` (`Losses.nasty`).
+    case nasty(temperature: Float, omega: Float)
 
     /// Whether the objective needs probability targets.
     public var needsSoftTargets: Bool {
         if case .crossEntropy = self { return false }
+        if case .misinformation = self { return false }
         return true
     }
 
@@ -23,6 +28,8 @@ public enum Objective: Codable, Sendable, Equatable {
         case .crossEntropy: return "cross-entropy"
         case .softCrossEntropy: return "soft-cross-entropy"
         case let .distillation(t, a): return "kd(T=\(t), alpha=\(a))"
+        case .misinformation: return "misinformation"
+        case let .nasty(t, w): return "nasty(T=\(t), omega=\(w))"
         }
     }
 }

@@ -238,6 +238,11 @@ public struct Trainer {
                                                            gradient: g, scale: (1 - a) * inv, accumulate: a > 0)
             }
             return loss
+        case .misinformation:
+            return Losses.misinformation(logits: logits, labels: labels, rows: rows, classes: k, gradient: g, scale: inv)
+        case let .nasty(t, w):
+            return Losses.nasty(logits: logits, labels: labels, adversary: targets, rows: rows, classes: k,
+                                temperature: t, omega: w, gradient: g, scale: inv)
         }
     }
 
@@ -264,6 +269,14 @@ public struct Trainer {
         if case let .distillation(t, a) = objective {
             guard t > 0, t.isFinite else { throw TrainingError.invalidConfiguration("KD temperature must be positive, got \(t)") }
             guard a >= 0, a <= 1 else { throw TrainingError.invalidConfiguration("KD alpha must be in [0, 1], got \(a)") }
+        }
+        if case let .nasty(t, w) = objective {
+            guard t > 0, t.isFinite, w >= 0, w.isFinite else {
+                throw TrainingError.invalidConfiguration("nasty-teacher temperature must be positive and omega ≥ 0, got T=\(t), omega=\(w)")
+            }
+        }
+        if case .misinformation = objective, k < 2 {
+            throw TrainingError.invalidConfiguration("the misinformation loss needs at least two classes")
         }
         if let v = validation {
             guard v.features.cols == model.inputSize, v.labels.count == v.features.rows, v.features.rows > 0 else {
