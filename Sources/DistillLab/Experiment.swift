@@ -78,7 +78,8 @@ public struct Experiment {
             let benignDefenses = try s.defense.responses.map { try DefenseRegistry.make($0, context: context) }
             let benignOracle = Oracle(teacher: teacher, defenses: benignDefenses,
                                       defenseStream: RandomStream(seed: s.seed, label: "defense-benign"))
-            let clean = teacher.probabilities(splits.test.features)
+            // "Clean" is the normally trained teacher: a nasty teacher's own answers are its defense.
+            let clean = normalTeacher.model.probabilities(splits.test.features)
             let defended = try benignOracle.query(splits.test.features, client: "benign")
             let utility = BenignUtility.measure(clean: clean, defended: defended, labels: splits.test.labels)
             defenseOutcome = DefenseOutcome(responses: s.defense.responses.map(\.description),
@@ -180,7 +181,33 @@ struct Run {
 
     /// The nasty teacher: trained against the frozen normal teacher (its adversary).
     func trainNastyTeacher(adversary: MLP, settings nasty: NastyTeacherSettings) throws -> (model: MLP, result: ModelResult) {
-        throw ExperimentError.invalid("the nasty-teacher defense is not available in this build")
+        let s = settings
+        let role = "teacher"
+        let sizes = [inputSize] + s.teacher.hidden + [classCount]
+        onEvent(.stage("training nasty teacher \(sizes.map(String.init).joined(separator: "-")) against the normal teacher (τ = \(nasty.temperature), ω = \(nasty.omega))"))
+        // Its own initialisation stream, so the nasty teacher is not a warm copy of its adversary.
+        var initStream = RandomStream(seed: s.seed, label: "nasty-teacher-init")
+        var shuffle = RandomStream(seed: s.seed, purpose: .teacherShuffle)
+        let model = MLP(sizes: sizes, initialization: s.teacher.initialization, rng: &initStream)
+        // Selection is always the last epoch: validation accuracy peaks before the
+        // objective has made the teacher's soft outputs nasty, so best-validation would undo the defense.
+        var config = s.teacher.training
+        config.selection = .last
+        let report = try NastyTeacher.train(
+            teacher: model, adversary: adversary,
+            data: TrainingSet(features: splits.teacherTrain.features, labels: splits.teacherTrain.labels),
+            validation: ValidationSet(features: splits.validation.features, labels: splits.validation.labels),
+            config: config, temperature: nasty.temperature, omega: nasty.omega, shuffle: &shuffle,
+            onEpoch: { logEpoch("nasty-teacher", $0, s.teacher.training.epochs) })
+        let result = ModelResult(
+            role: role, architecture: model.architecture,
+            objective: "nasty(T=\(nasty.temperature), omega=\(nasty.omega))",
+            testAccuracy: Metrics.accuracy(model.predictions(splits.test.features), splits.test.labels), fidelity: nil,
+            validationAccuracy: report.selectedValidationAccuracy, selection: report.selection,
+            selectedEpoch: report.selectedEpoch, epochs: s.teacher.training.epochs,
+            trainSeconds: report.seconds, trainExamples: splits.teacherTrain.count)
+        onEvent(.modelDone(result))
+        return (model, result)
     }
 
     /// Runs the configured attack (strategy and counters) against `oracle` within the budget.

@@ -45,8 +45,9 @@ enum ResultTable {
             var name = d.responses.joined(separator: " → ")
             if d.nastyTeacher != nil { name = name.isEmpty ? "nasty teacher" : "nasty teacher + " + name }
             lines.append("defense: \(name)")
-            lines.append(String(format: "honest users: top-1 accuracy %.4f (clean %.4f, loss %+.4f), top-1 kept %.4f, mean L1 %.4f, mean KL %.4f",
-                                u.defendedAccuracy, u.cleanAccuracy, -u.accuracyLoss, u.top1Agreement, u.meanL1, u.meanKL))
+            lines.append(String(format: "honest users: top-1 accuracy %.4f (undefended %.4f, change %+.4f), top-1 kept %.4f, mean L1 %.4f, mean KL %.4f",
+                                u.defendedAccuracy, u.cleanAccuracy, u.defendedAccuracy - u.cleanAccuracy + 0.0,
+                                u.top1Agreement, u.meanL1, u.meanKL))
         }
         if let base = r.undefendedBaseline, let impact = r.defensiveImpact {
             lines.append("")

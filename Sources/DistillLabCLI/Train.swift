@@ -58,6 +58,14 @@ extension DistillLabCommand {
             "A defense on the oracle's responses, e.g. rounding:decimals=2; repeat to compose in order (see `distill-lab defenses`).",
             valueName: "name[:key=value,…]"))
         var defenses: [String] = []
+        @Option(name: .customLong("attack"), help: ArgumentHelp(
+            "The attacker's query strategy: random, ood:source=noise, jacobian, active (see `distill-lab attacks`).",
+            valueName: "name[:key=value,…]"))
+        var attackStrategy: String?
+        @Option(name: .customLong("counter"), help: ArgumentHelp(
+            "An adaptive counter of the attacker: average-repeats:repeats=4, argmax, ensemble-filter; repeat to combine.",
+            valueName: "name[:key=value,…]"))
+        var counters: [String] = []
         @Flag(help: "Train the teacher with the nasty-teacher objective (a training-time defense).")
         var nastyTeacher = false
         @Flag(help: "With a defense, skip the undefended baseline attack (no defensive impact reported).")
@@ -86,6 +94,9 @@ extension DistillLabCommand {
             }
             for d in defenses {
                 do { try DefenseRegistry.parse(DefenseSpec(parsing: d)) } catch let e as DefenseError { throw ValidationError("--defense \(d): \(e)") }
+            }
+            do { _ = try Attack(parsing: attackStrategy ?? "random", counters: counters) } catch let e as AttackError {
+                throw ValidationError("\(e)")
             }
             _ = try parseWidths(teacherHidden, "--teacher-hidden")
             _ = try parseWidths(studentHidden, "--student-hidden")
@@ -136,6 +147,8 @@ extension DistillLabCommand {
             if let a = alpha { s.student.alpha = a }
             s.defense.responses = try defenses.map { try DefenseSpec(parsing: $0) }
             if nastyTeacher { s.defense.nastyTeacher = NastyTeacherSettings() }
+            if let a = attackStrategy { s.attack.strategy = try AttackSpec(parsing: a) }
+            s.attack.counters = try counters.map { try AttackSpec(parsing: $0) }
             if noBaseline { s.evaluation.undefendedBaseline = false }
             try s.validate()
             return s
