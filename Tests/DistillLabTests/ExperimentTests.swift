@@ -31,7 +31,7 @@ final class ExperimentTests: XCTestCase {
         XCTAssertEqual(result.queriesUsed, ["attacker": 400])
         XCTAssertEqual(result.splits.test + result.splits.teacherTrain + result.splits.validation + result.splits.attackerPool, 1797)
         XCTAssertEqual(result.teacher.selection, .bestValidation)
-        XCTAssertTrue(stages.contains { $0.contains("attacker querying") })
+        XCTAssertTrue(stages.contains { $0.contains("attacker (random) querying the oracle") }, "\(stages)")
 
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir.url.path))
         XCTAssertEqual(files, ["settings.json", "metrics.jsonl", "results.json", "teacher.safetensors",
