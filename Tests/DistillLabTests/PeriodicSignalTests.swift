@@ -1,0 +1,126 @@
+import XCTest
+import DistillCore
+import DistillNN
+import DistillStats
+import DistillLab
+
+final class PeriodicSignalTests: XCTestCase {
+
+    /// References: scipy.stats.t (1.17): t.cdf(2, 5), t.ppf(0.975, 4), t.ppf(0.99, 5),
+    /// t.sf(3.5, 2), t.cdf(-1.3, 1), t.sf(10, 30).
+    func testStudentTMatchesScipy() {
+        XCTAssertEqual(StudentT.cdf(2, degreesOfFreedom: 5), 0.9490302605850708, accuracy: 1e-12)
+        XCTAssertEqual(StudentT.quantile(0.975, degreesOfFreedom: 4), 2.7764451051977934, accuracy: 1e-9)
+        XCTAssertEqual(StudentT.quantile(0.99, degreesOfFreedom: 5), 3.3649299989072174, accuracy: 1e-9)
+        XCTAssertEqual(StudentT.survival(3.5, degreesOfFreedom: 2), 0.036413675027234665, accuracy: 1e-13)
+        XCTAssertEqual(StudentT.cdf(-1.3, degreesOfFreedom: 1), 0.20871440016015272, accuracy: 1e-13)
+        XCTAssertEqual(StudentT.survival(10, degreesOfFreedom: 30) / 2.287625704114809e-11, 1, accuracy: 1e-9)
+        XCTAssertEqual(StudentT.quantile(0.5, degreesOfFreedom: 3), 0)
+    }
+
+    func signal(frequency: Double = 2, epsilon: Double = 0.2) throws -> PeriodicSignal {
+        try PeriodicSignal(direction: [2, 0], projectionMean: 0, projectionScale: 1, frequency: frequency, epsilon: epsilon,
+                           classCount: 3, probes: Matrix(rows: 16, cols: 2), probeClasses: [Int32](repeating: 0, count: 16))
+    }
+
+    /// x = (0.5, 7), v = (1, 0) → x_key = 0.5, f·x_key = 1, c = cos 1; p = (0.2, 0.7, 0.1), top = 1:
+    ///     q = ((0.2 + 0.1(1 − c)), (0.7 + 0.2(1 + c)), (0.1 + 0.1(1 − c))) / 1.4
+    ///       = (0.175692692437990, 0.720043186552591, 0.104264121009419)   (python, float64)
+    func testSignalMatchesTheFormulaOnAHandComputedAnswer() throws {
+        let s = try signal()
+        XCTAssertEqual(s.direction, [1, 0])  // normalised
+        let q = Matrix([[0.2, 0.7, 0.1], [0.2, 0.7, 0.1]])
+        let x = Matrix([[0.5, 7], [0.5 + Float.pi, -3]])  // second: phase shifted by 2π → same answer
+        var rng = RandomStream(seed: 0, purpose: .defense)
+        try s.apply(to: q, queries: x, rng: &rng)
+        let expected = [0.175692692437990, 0.720043186552591, 0.104264121009419]
+        for r in 0..<2 { for j in 0..<3 { XCTAssertEqual(Double(q[r, j]), expected[j], accuracy: 2e-6) } }
+        XCTAssertEqual(s.keyCoordinates(x), [0.5, Double(Float(0.5) + Float.pi)])
+        // c = −1 (f·x_key = π): the top class gets nothing, the others 2ε/(K−1) each.
+        let trough = Matrix([[0.2, 0.7, 0.1]])
+        try s.apply(to: trough, queries: Matrix([[Float.pi / 2, 0]]), rng: &rng)
+        for (got, want) in zip(trough.values, [0.4 / 1.4, 0.7 / 1.4, 0.3 / 1.4]) { XCTAssertEqual(Double(got), want, accuracy: 1e-6) }
+    }
+
+    func testKeyCoordinatesAreStandardisedOnTheOwnersDataAndDeterministic() throws {
+        let world = CanaryWorld.shared
+        let a = try PeriodicSignal(context: world.context)
+        let b = try PeriodicSignal(context: world.context)
+        XCTAssertEqual(a.direction, b.direction)
+        XCTAssertEqual(a.direction.reduce(0.0) { $0 + Double($1) * Double($1) }, 1, accuracy: 1e-5)
+        let keys = a.keyCoordinates(world.splits.teacherTrain.features)
+        XCTAssertEqual(Descriptive.mean(keys), 0, accuracy: 1e-5)
+        XCTAssertEqual(Descriptive.sampleStandardDeviation(keys), 1, accuracy: 1e-5)
+        XCTAssertEqual(a.probes.rows, world.splits.validation.count)
+        XCTAssertEqual(a.probeClasses, world.teacher.predictions(world.splits.validation.features))
+        // Answers stay probability vectors.
+        let (_, responses) = try world.steal(with: [a])
+        for r in 0..<responses.rows { XCTAssertEqual(responses.rowValues(r).reduce(0, +), 1, accuracy: 1e-5) }
+    }
+
+    func testBadParametersAreDefenseErrors() throws {
+        for (spec, parameter) in [("periodic-signal:f=0", "f"), ("periodic-signal:f=-16", "f"), ("periodic-signal:f=abc", "f"),
+                                  ("periodic-signal:epsilon=0", "epsilon"), ("periodic-signal:epsilon=1.5", "epsilon")] {
+            XCTAssertThrowsError(try DefenseRegistry.parse(DefenseSpec(parsing: spec))) { e in
+                guard case let .invalidValue(_, p, _, _)? = e as? DefenseError else { return XCTFail("\(spec): \(e)") }
+                XCTAssertEqual(p, parameter)
+            }
+        }
+        XCTAssertThrowsError(try signal(frequency: 0)) { e in XCTAssertTrue(e is DefenseError) }
+        XCTAssertThrowsError(try PeriodicSignal(direction: [0, 0], projectionMean: 0, projectionScale: 1, classCount: 3,
+                                                probes: Matrix(rows: 16, cols: 2), probeClasses: [Int32](repeating: 0, count: 16))) { e in
+            XCTAssertTrue(e is DefenseError)
+        }
+        XCTAssertThrowsError(try PeriodicSignal(direction: [1, 0], projectionMean: 0, projectionScale: 1, classCount: 3,
+                                                probes: Matrix(rows: 4, cols: 2), probeClasses: [0, 0, 0, 0])) { e in
+            XCTAssertTrue(e is DefenseError)
+        }
+        let s = try signal()
+        XCTAssertThrowsError(try s.verify(MLP(sizes: [2, 3]), alpha: 0.01)) { e in
+            XCTAssertEqual(e as? CanaryError, .notCalibrated(method: "periodic-signal"))
+        }
+        XCTAssertThrowsError(try s.calibrate(controls: [MLP(sizes: [2, 3]), MLP(sizes: [2, 3])])) { e in
+            XCTAssertEqual(e as? CanaryError, .tooFewControls(method: "periodic-signal", needed: 3, got: 2))
+        }
+        let entry = try XCTUnwrap(DefenseRegistry.entry(named: "periodic-signal"))
+        XCTAssertEqual(entry.descriptor.parameters.map(\.defaultValue), ["16", "0.2", "validation"])
+        XCTAssertThrowsError(try DefenseRegistry.parse(DefenseSpec(parsing: "periodic-signal:probes=test"))) { e in
+            guard case .invalidValue? = e as? DefenseError else { return XCTFail("\(e)") }
+        }
+    }
+
+    /// Soft-label students learn the signal; controls and label-only students do not.
+    ///
+    /// On digits the attacker has only 449 queries: a soft-label student
+    /// reproduces the oscillation on the queries it was trained on (served
+    /// probes) but does not generalise it to the owner's fresh validation
+    /// inputs (SNR ≈ 1 there at f = 16, as for controls). Both are measured;
+    /// the served-probe verifier must flag the soft student, the
+    /// validation-probe verifier is only reported (weak on this budget).
+    func testSoftLabelStudentShowsTheSignalAndControlsDoNot() throws {
+        let world = CanaryWorld.shared
+        var lines: [String] = []
+        for probes in ["served", "validation"] {
+            let signal = try XCTUnwrap(try DefenseRegistry.make(DefenseSpec(parsing: "periodic-signal:probes=\(probes)"),
+                                                                context: world.context) as? PeriodicSignal)
+            let (inputs, responses) = try world.steal(with: [signal])
+            let soft = try world.distill(inputs, responses, soft: true)
+            let labelOnly = try world.distill(inputs, responses, soft: false)
+            let undefended = try world.steal(with: [])
+            let softClean = try world.distill(undefended.inputs, undefended.responses, soft: true)
+            let report = try OwnershipTrial.run(canary: signal, suspects: ["soft": soft, "label-only": labelOnly, "soft-undefended": softClean],
+                                                controls: world.controls, alpha: 0.01)
+            lines.append("probes=\(probes) (\(signal.probeClasses.count) probes): threshold \(report.suspects["soft"]!.threshold!); "
+                + report.suspects.sorted { $0.key < $1.key }.map { "\($0.key) SNR \($0.value.statistic) p \($0.value.pValue!)" }.joined(separator: "; ")
+                + "; teacher SNR \(try signal.signalToNoise(world.teacher)); held-out control SNRs \(report.controls.map(\.statistic)); FPR \(report.falsePositiveRate)")
+            XCTAssertEqual(report.falsePositiveRate, 0)
+            XCTAssertFalse(report.suspects["soft-undefended"]!.flagged)
+            if probes == "served" {
+                XCTAssertEqual(signal.probeClasses.count, inputs.rows)
+                XCTAssertTrue(report.suspects["soft"]!.flagged)
+                XCTAssertLessThan(report.suspects["soft"]!.pValue!, 0.01)
+            }
+        }
+        print("periodic-signal on digits (f = 16, ε = 0.2, 449 queries):\n  " + lines.joined(separator: "\n  "))
+    }
+}
