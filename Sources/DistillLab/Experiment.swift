@@ -230,8 +230,8 @@ struct Run {
     /// distilled from the teacher).
     func trainControls(count: Int) throws -> [MLP] {
         let s = settings
-        guard count >= 2 else {
-            throw ExperimentError.invalid("canary verification needs at least 2 control models (half calibrate, half measure false positives); set controls ≥ 2")
+        guard count >= 4 else {
+            throw ExperimentError.invalid("canary verification needs at least 4 control models (leave-one-out calibration needs 3 per held-out control); set controls ≥ 4")
         }
         let sizes = [inputSize] + s.student.hidden + [classCount]
         var controls: [MLP] = []
@@ -250,19 +250,16 @@ struct Run {
         return controls
     }
 
-    /// Calibrates `canary` on the first half of the controls, then verifies the
-    /// suspects and the other half (whose flag rate is the false-positive rate).
+    /// Verifies the suspects against `canary` calibrated on all controls, and
+    /// each control against a calibration on the others (leave-one-out), whose
+    /// flag rate is the false-positive rate.
     func verify(_ canary: OwnershipCanary, suspects: [(model: MLP, result: ModelResult)], controls: [MLP]) throws -> CanaryOutcome {
         let alpha = settings.evaluation.alpha
-        let half = controls.count / 2
-        try canary.calibrate(controls: Array(controls[..<half]))
-        var verdicts: [String: OwnershipVerification] = [:]
-        for suspect in suspects { verdicts[suspect.result.role] = try canary.verify(suspect.model, alpha: alpha) }
-        let held = try controls[half...].map { try canary.verify($0, alpha: alpha) }
-        let outcome = CanaryOutcome(canary: canary.name, alpha: alpha, suspects: verdicts, controls: held,
-                                    calibrationControls: half,
-                                    falsePositiveRate: Double(held.filter(\.flagged).count) / Double(max(held.count, 1)))
-        let soft = verdicts.first { $0.key.hasSuffix("-soft") && $0.key.hasPrefix("student") }?.value
+        let trial = try OwnershipTrial.run(canary: canary, suspects: Dictionary(uniqueKeysWithValues: suspects.map { ($0.result.role, $0.model) }),
+                                           controls: controls, alpha: alpha)
+        let outcome = CanaryOutcome(canary: canary.name, alpha: alpha, suspects: trial.suspects, controls: trial.controls,
+                                    calibrationControls: controls.count, falsePositiveRate: trial.falsePositiveRate)
+        let soft = trial.suspects["student-soft"]
         onEvent(.stage("canary \(canary.name): soft student \(soft.map { $0.flagged ? "flagged" : "not flagged" } ?? "—")" +
                        (soft?.pValue.map { String(format: " (p = %.3g)", $0) } ?? "") +
                        String(format: ", false positives on controls %.2f", outcome.falsePositiveRate)))

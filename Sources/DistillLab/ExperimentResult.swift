@@ -95,9 +95,9 @@ public struct CanaryOutcome: Codable, Sendable, Equatable {
     public var alpha: Double
     /// Verdict per suspect role ("student-soft", "baseline-soft", …).
     public var suspects: [String: OwnershipVerification]
-    /// Verdicts on the controls not used for calibration.
+    /// Each control verified against a calibration on the other controls (leave-one-out).
     public var controls: [OwnershipVerification]
-    /// Controls used to calibrate the null (chance agreement or SNR threshold).
+    /// Controls trained; suspects are verified against a calibration on all of them.
     public var calibrationControls: Int
     public var falsePositiveRate: Double
 }

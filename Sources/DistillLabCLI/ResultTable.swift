@@ -59,14 +59,14 @@ enum ResultTable {
         }
         for c in r.canaries ?? [] {
             lines.append("")
-            lines.append("canary \(c.canary) (α = \(c.alpha), calibrated on \(c.calibrationControls) controls):")
+            lines.append("canary \(c.canary) (α = \(c.alpha), calibrated on \(c.calibrationControls) controls; each control left out in turn):")
             for (role, v) in c.suspects.sorted(by: { $0.key < $1.key }) {
                 lines.append("  " + role.padding(toLength: 17, withPad: " ", startingAt: 0) + "  " + describe(v))
             }
             for (i, v) in c.controls.enumerated() {
                 lines.append("  " + "control \(i + 1)".padding(toLength: 17, withPad: " ", startingAt: 0) + "  " + describe(v))
             }
-            lines.append(String(format: "  false-positive rate on held-out controls: %.2f", c.falsePositiveRate))
+            lines.append(String(format: "  false-positive rate on controls (leave-one-out): %.2f", c.falsePositiveRate))
         }
         if let dir = runDirectory { lines.append("run directory: \(dir)") }
         return lines.joined(separator: "\n")
