@@ -44,7 +44,7 @@ let package = Package(
         // The command-line tool: thin layer over DistillLab.
         .executableTarget(
             name: "DistillLabCLI",
-            dependencies: ["DistillLab", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["DistillLab", "DistillConfig", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "DistillCoreTests", dependencies: ["DistillCore"]),
         .testTarget(name: "DistillStatsTests", dependencies: ["DistillStats"]),

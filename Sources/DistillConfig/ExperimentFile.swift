@@ -73,6 +73,15 @@ public enum ExperimentFile {
         return try resolve(layers: layers, validating: validating)
     }
 
+    /// `settings` with the overrides applied in order (for settings built
+    /// another way, e.g. from command-line flags, or a sweep's base settings).
+    /// Unlike a file, `data.source=…` here changes only the source, not the recipe.
+    public static func apply(_ overrides: [String], to settings: ExperimentSettings,
+                             validating: Bool = true) throws -> ExperimentSettings {
+        let layers = try overrides.map(overrideLayer)
+        return try resolve(layers: layers, base: tree(of: settings), validating: validating)
+    }
+
     // MARK: - Layers
 
     /// The file's tree (an empty map for an empty file).
@@ -152,13 +161,14 @@ public enum ExperimentFile {
 
     // MARK: - Resolution
 
-    static func resolve(layers: [ConfigNode], validating: Bool) throws -> ExperimentSettings {
+    /// The layers over `base`, or over the recipe of the data source they name.
+    static func resolve(layers: [ConfigNode], base: ConfigNode? = nil, validating: Bool) throws -> ExperimentSettings {
         // The recipe depends on the data source, so read it first (the last layer that sets it wins).
         var source = "digits"
         for layer in layers {
             if case let .scalar(text, _)? = layer["data"]?["source"]?.value { source = text }
         }
-        let defaults = try tree(of: ExperimentSettings.defaults(for: source))
+        let defaults = try base ?? tree(of: ExperimentSettings.defaults(for: source))
         let schema = try tree(of: schemaExample)
         let overlay = Overlay(variants: variants, choices: choices, validating: validating)
         var merged = defaults
