@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // System libraries: Debian's OpenBLAS (BLAS dims are Int32) and zlib.
@@ -38,10 +39,12 @@ let package = Package(
             "DistillCore", "DistillNN", "DistillData", "DistillStats",
             .product(name: "Crypto", package: "swift-crypto"),  // HMAC-SHA256 for keyed canaries
         ]),
+        // Declarative YAML experiment files and key=value overrides.
+        .target(name: "DistillConfig", dependencies: ["DistillLab", .product(name: "Yams", package: "Yams")]),
         // The command-line tool: thin layer over DistillLab.
         .executableTarget(
             name: "DistillLabCLI",
-            dependencies: ["DistillLab", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["DistillLab", "DistillConfig", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "DistillCoreTests", dependencies: ["DistillCore"]),
         .testTarget(name: "DistillStatsTests", dependencies: ["DistillStats"]),
@@ -49,5 +52,6 @@ let package = Package(
         .testTarget(name: "DistillDataTests", dependencies: ["DistillData"]),
         .testTarget(name: "DistillLabTests", dependencies: ["DistillLab"]),
         .testTarget(name: "DistillLabCLITests", dependencies: ["DistillLab"]),
+        .testTarget(name: "DistillConfigTests", dependencies: ["DistillConfig", "DistillLab", "DistillNN"]),
     ]
 )

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import DistillLab
 import DistillNN
+import DistillConfig
 
 extension DistillLabCommand {
     struct Train: ParsableCommand {
@@ -14,6 +15,14 @@ extension DistillLabCommand {
             """)
 
         @OptionGroup var common: CommonOptions
+
+        @Option(help: ArgumentHelp(
+            "An experiment file (YAML; see Notebooks-as-scripts/experiments/). It replaces the recipe and --dataset, --seed, --threads and the CSV options; the other flags still apply on top.",
+            valueName: "file.yaml"))
+        var config: String?
+        @Argument(help: ArgumentHelp("Overrides applied last, e.g. teacher.training.epochs=5 student.hidden=[64,32].",
+                                     valueName: "key.path=value"))
+        var overrides: [String] = []
 
         @Option(help: "digits, fashion-mnist, a folder of IDX files, or a .csv/.csv.gz file.")
         var dataset = "digits"
@@ -114,12 +123,17 @@ extension DistillLabCommand {
 
         /// The dataset's recipe with the command line's overrides.
         func resolvedSettings() throws -> ExperimentSettings {
-            var s = ExperimentSettings.defaults(for: dataset)
-            s.data.source = dataset
-            s.data.labelColumn = labelColumn
-            s.data.featureScale = featureScale
-            s.seed = seed
-            s.threads = common.threads
+            var s: ExperimentSettings
+            if let config {
+                s = try ExperimentFile.load(config)
+            } else {
+                s = ExperimentSettings.defaults(for: dataset)
+                s.data.source = dataset
+                s.data.labelColumn = labelColumn
+                s.data.featureScale = featureScale
+                s.seed = seed
+                s.threads = common.threads
+            }
             if let w = try parseWidths(teacherHidden, "--teacher-hidden") { s.teacher.hidden = w }
             if let w = try parseWidths(studentHidden, "--student-hidden") { s.student.hidden = w }
             if let e = teacherEpochs { s.teacher.training.epochs = e }
@@ -145,22 +159,24 @@ extension DistillLabCommand {
             if let b = budget { s.attack.budget = b }
             if let t = temperature { s.student.temperature = t }
             if let a = alpha { s.student.alpha = a }
-            s.defense.responses = try defenses.map { try DefenseSpec(parsing: $0) }
+            if !defenses.isEmpty { s.defense.responses = try defenses.map { try DefenseSpec(parsing: $0) } }
             if nastyTeacher { s.defense.nastyTeacher = NastyTeacherSettings() }
             if let a = attackStrategy { s.attack.strategy = try AttackSpec(parsing: a) }
             s.attack.counters = try counters.map { try AttackSpec(parsing: $0) }
             if noBaseline { s.evaluation.undefendedBaseline = false }
+            s = try ExperimentFile.apply(overrides, to: s)
             try s.validate()
             return s
         }
 
         func run() throws {
             let settings: ExperimentSettings
-            do { settings = try resolvedSettings() } catch let e as ExperimentError { throw ValidationError(e.description) }
+            do { settings = try resolvedSettings() } catch let e as ExperimentError { throw ValidationError(e.description) } catch let e as ConfigError { throw ValidationError(e.description) }
             var directory: RunDirectory?
             if !noSave {
                 let name = runName ?? defaultRunName(settings)
                 directory = try RunDirectory.create(under: URL(fileURLWithPath: output), name: name)
+                try directory?.write(Data(ExperimentFile.yaml(for: settings).utf8), to: "config.yaml")  // rerunnable with --config
             }
             let progress = ProgressPrinter(enabled: !common.quiet, live: standardErrorIsTerminal)
             let result: ExperimentResult
