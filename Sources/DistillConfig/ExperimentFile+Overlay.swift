@@ -122,9 +122,36 @@ struct Overlay {
         return ConfigNode(.map([ConfigPair(key: caseName, keyOrigin: keyOrigin, node: merged)]), origin: user.origin)
     }
 
-    // MARK: Defense specs
+    // MARK: Defense and attack specs
 
-    /// A `DefenseSpec` in the schema: `{name, parameters}`.
+    /// Which registry a `{name, parameters}` spec belongs to, by where it stands.
+    enum SpecKind {
+        case defense, attackStrategy, attackCounter
+
+        init(path: [PathStep]) {
+            let keys = path.compactMap { step -> String? in if case let .key(k) = step { return k } else { return nil } }
+            switch (keys.first, keys.dropFirst().first) {
+            case ("attack", "strategy"): self = .attackStrategy
+            case ("attack", "counters"): self = .attackCounter
+            default: self = .defense
+            }
+        }
+
+        var noun: String { self == .defense ? "defense" : self == .attackStrategy ? "attack strategy" : "attack counter" }
+        var listing: String { self == .defense ? "distill-lab defenses" : "distill-lab attacks" }
+        var example: String { self == .defense ? "{name: rounding, decimals: 2}" : self == .attackStrategy ? "{name: jacobian, lambda: 0.1}" : "{name: average-repeats, repeats: 4}" }
+
+        /// Checks the name and parameters with the right registry.
+        func check(name: String, parameters: [String: String]) throws {
+            switch self {
+            case .defense: try DefenseRegistry.parse(DefenseSpec(name: name, parameters: parameters))
+            case .attackStrategy: _ = try AttackRegistry.makeStrategy(AttackSpec(name: name, parameters: parameters))
+            case .attackCounter: _ = try AttackRegistry.makeCounter(AttackSpec(name: name, parameters: parameters))
+            }
+        }
+    }
+
+    /// A `DefenseSpec` or `AttackSpec` in the schema: `{name, parameters}`.
     func isDefenseSpec(_ schema: ConfigNode) -> Bool {
         schema.pairs.map { $0.map(\.key).sorted() == ["name", "parameters"] } ?? false
     }
@@ -150,10 +177,11 @@ struct Overlay {
     /// into the canonical `{name, parameters}` with string values.
     func defenseSpec(_ user: ConfigNode, path: [PathStep]) throws -> ConfigNode {
         let o = user.origin
+        let specKind = SpecKind(path: path)
         func fail(_ kind: ConfigError.Kind, _ problem: String, at origin: Origin? = nil) -> ConfigError {
             let at = origin ?? o
             return ConfigError(kind, source: at?.source, line: at?.line, column: at?.column, keyPath: format(path), problem: problem,
-                               fix: "write a defense as `name:key=value,…` or `{name: rounding, decimals: 2}`; see `distill-lab defenses`")
+                               fix: "write \(specKind == .defense ? "a" : "an") \(specKind.noun) as `name:key=value,…` or `\(specKind.example)`; see `\(specKind.listing)`")
         }
         func text(_ node: ConfigNode, _ key: String) throws -> String {
             guard case let .scalar(t, _) = node.value else { throw fail(.wrongType, "parameter `\(key)` must be a single value, got \(node.shape)", at: node.origin) }
@@ -165,7 +193,7 @@ struct Overlay {
             do { spec = try DefenseSpec(parsing: t) } catch { throw fail(.invalidValue, "\(error)") }
         case let .map(pairs):
             if let nameNode = user["name"] {
-                guard case let .scalar(name, _) = nameNode.value else { throw fail(.wrongType, "`name` must be a defense name, got \(nameNode.shape)") }
+                guard case let .scalar(name, _) = nameNode.value else { throw fail(.wrongType, "`name` must be a \(specKind.noun) name, got \(nameNode.shape)") }
                 spec = DefenseSpec(name: name)
                 for pair in pairs where pair.key != "name" {
                     if pair.key == "parameters", let inner = pair.node.pairs {
@@ -182,13 +210,13 @@ struct Overlay {
                 default: throw fail(.wrongType, "the parameters of '\(pairs[0].key)' must be a map, got \(pairs[0].node.shape)")
                 }
             } else {
-                throw fail(.wrongType, "a defense map needs a `name` key")
+                throw fail(.wrongType, "a \(specKind.noun) map needs a `name` key")
             }
         default:
-            throw fail(.wrongType, "expected a defense, got \(user.shape)")
+            throw fail(.wrongType, "expected a \(specKind.noun), got \(user.shape)")
         }
         if validating {
-            do { try DefenseRegistry.parse(spec) } catch { throw fail(.invalidValue, "\(error)") }
+            do { try specKind.check(name: spec.name, parameters: spec.parameters) } catch { throw fail(.invalidValue, "\(error)") }
         }
         let parameters = spec.parameters.sorted { $0.key < $1.key }.map {
             ConfigPair(key: $0.key, keyOrigin: nil, node: ConfigNode(.scalar($0.value, .string)))

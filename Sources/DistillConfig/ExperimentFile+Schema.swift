@@ -71,6 +71,7 @@ extension ExperimentFile {
         var s = ExperimentSettings.defaults(for: "digits")
         s.defense.nastyTeacher = NastyTeacherSettings()
         s.defense.responses = [DefenseSpec(name: "example")]
+        s.attack.counters = [AttackSpec(name: "example")]
         return s
     }
 

@@ -34,3 +34,10 @@ func printError(_ text: String, terminator: String = "\n") {
 
 /// Whether standard error is a terminal (live progress) or a pipe/file (quiet per-epoch output).
 let standardErrorIsTerminal = isatty(STDERR_FILENO) == 1
+
+/// A failure found while running a command (not a usage mistake): printed as
+/// one `Error: …` line, exit status 1, without the usage text.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -162,7 +162,7 @@ extension DistillLabCommand {
             if !defenses.isEmpty { s.defense.responses = try defenses.map { try DefenseSpec(parsing: $0) } }
             if nastyTeacher { s.defense.nastyTeacher = NastyTeacherSettings() }
             if let a = attackStrategy { s.attack.strategy = try AttackSpec(parsing: a) }
-            s.attack.counters = try counters.map { try AttackSpec(parsing: $0) }
+            if !counters.isEmpty { s.attack.counters = try counters.map { try AttackSpec(parsing: $0) } }
             if noBaseline { s.evaluation.undefendedBaseline = false }
             s = try ExperimentFile.apply(overrides, to: s)
             try s.validate()
@@ -171,7 +171,7 @@ extension DistillLabCommand {
 
         func run() throws {
             let settings: ExperimentSettings
-            do { settings = try resolvedSettings() } catch let e as ExperimentError { throw ValidationError(e.description) } catch let e as ConfigError { throw ValidationError(e.description) }
+            do { settings = try resolvedSettings() } catch let e as ExperimentError { throw CommandError(e.description) } catch let e as ConfigError { throw CommandError(e.description) }
             var directory: RunDirectory?
             if !noSave {
                 let name = runName ?? defaultRunName(settings)
