@@ -89,6 +89,8 @@ public struct Experiment {
                                   utility.defendedAccuracy, utility.cleanAccuracy, utility.meanL1, utility.meanKL)))
         }
         let oracle = Oracle(teacher: teacher, defenses: defenses, defenseStream: RandomStream(seed: s.seed, purpose: .defense))
+        let detector = try s.evaluation.detector.map { try PradaDetector(settings: $0) }
+        if let detector { oracle.monitors.append(detector) }
 
         // 3. The attack on the (defended) oracle, and the students.
         let attacked = try run.attack(oracle, label: "")
@@ -115,7 +117,19 @@ public struct Experiment {
             impact = drops
         }
 
-        // 5. Ownership: test the students for every canary, and innocent controls for false positives.
+        // 5. Extraction detection: the attacker's stream, and benign clients' for the false-positive rate.
+        var detection: DetectionOutcome?
+        if let detector {
+            try run.sendBenignTraffic(teacher: teacher, context: context, detector: detector)
+            let attackerReport = detector.report(for: "attacker")
+            let benign = detector.reports.filter { $0.client.hasPrefix("benign-") }
+            detection = DetectionOutcome(settings: s.evaluation.detector!, attacker: attackerReport, benign: benign,
+                                         benignFalsePositiveRate: benign.isEmpty ? nil : Double(benign.filter(\.flagged).count) / Double(benign.count))
+            onEvent(.stage("detector: attacker " + (attackerReport.map { $0.flagged ? "flagged after \($0.queriesUntilFlag ?? 0) queries" : "not flagged" } ?? "sent nothing") +
+                           ", benign clients flagged \(benign.filter(\.flagged).count)/\(benign.count)"))
+        }
+
+        // 6. Ownership: test the students for every canary, and innocent controls for false positives.
         let canaries = defenses.compactMap { $0 as? OwnershipCanary }
         var canaryOutcomes: [CanaryOutcome]?
         if !canaries.isEmpty {
@@ -132,6 +146,7 @@ public struct Experiment {
             teacher: teacherResult, students: students, environment: environment,
             seconds: Date().timeIntervalSince(started),
             defense: defenseOutcome, undefendedBaseline: baseline, defensiveImpact: impact, canaries: canaryOutcomes,
+            detection: detection,
             attack: AttackSummary(attack: ([s.attack.strategy] + s.attack.counters).map(\.description).joined(separator: " + "),
                                   queriesSpent: attacked.queriesSpent, collected: attacked.collected,
                                   kept: attacked.transfer.count, dropped: attacked.dropped.count, notes: attacked.notes))
@@ -222,6 +237,27 @@ struct Run {
         onEvent(.stage("attacker (\(attack.description)) querying the oracle\(label): budget \(s.attack.budget), pool of \(splits.attackerPool.count)"))
         var attackStream = RandomStream(seed: s.seed, purpose: .attack)
         return try attack.run(oracle: oracle, context: context, rng: &attackStream)
+    }
+
+    /// Benign clients: each sends natural inputs (rows of the test split, in its
+    /// own random order) through an oracle with the same defenses, watched by
+    /// the same detector.
+    func sendBenignTraffic(teacher: MLP, context: DefenseContext, detector: PradaDetector) throws {
+        let s = settings
+        let defenses = try s.defense.responses.map { try DefenseRegistry.make($0, context: context) }
+        let oracle = Oracle(teacher: teacher, defenses: defenses, defenseStream: RandomStream(seed: s.seed, label: "defense-benign-traffic"))
+        oracle.monitors = [detector]
+        let n = min(s.evaluation.benignQueries, splits.test.count)
+        for c in 0..<s.evaluation.benignClients {
+            var pick = RandomStream(seed: s.seed, label: "benign-client-\(c)")
+            let rows = pick.sample(n, from: splits.test.count)
+            var start = 0
+            while start < n {
+                let batch = splits.test.features.gatherRows(rows[start..<min(start + s.attack.queryBatch, n)])
+                _ = try oracle.query(batch, client: "benign-\(c + 1)")
+                start += batch.rows
+            }
+        }
     }
 
     /// Innocent models for canary calibration and false-positive rates: the

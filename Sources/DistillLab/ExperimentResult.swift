@@ -64,16 +64,19 @@ public struct ExperimentResult: Codable, Sendable, Equatable {
     public var canaries: [CanaryOutcome]?
     /// What the attack did (strategy, counters, queries, filtered rows).
     public var attack: AttackSummary?
+    /// The extraction detector's verdicts (nil without a detector).
+    public var detection: DetectionOutcome?
 
     public init(dataset: String, classes: Int, features: Int, splits: SplitSizes, seed: UInt64, queryBudget: Int,
                 queriesUsed: [String: Int], teacher: ModelResult, students: [ModelResult], environment: RunEnvironment,
                 seconds: Double, defense: DefenseOutcome? = nil, undefendedBaseline: [ModelResult]? = nil,
-                defensiveImpact: [String: Double]? = nil, canaries: [CanaryOutcome]? = nil, attack: AttackSummary? = nil) {
+                defensiveImpact: [String: Double]? = nil, canaries: [CanaryOutcome]? = nil, detection: DetectionOutcome? = nil,
+                attack: AttackSummary? = nil) {
         self.dataset = dataset; self.classes = classes; self.features = features; self.splits = splits
         self.seed = seed; self.queryBudget = queryBudget; self.queriesUsed = queriesUsed; self.teacher = teacher
         self.students = students; self.environment = environment; self.seconds = seconds; self.defense = defense
         self.undefendedBaseline = undefendedBaseline; self.defensiveImpact = defensiveImpact
-        self.canaries = canaries; self.attack = attack
+        self.canaries = canaries; self.attack = attack; self.detection = detection
     }
 
     public func student(_ role: String) -> ModelResult? { students.first { $0.role == role } }
@@ -100,6 +103,15 @@ public struct CanaryOutcome: Codable, Sendable, Equatable {
     /// Controls trained; suspects are verified against a calibration on all of them.
     public var calibrationControls: Int
     public var falsePositiveRate: Double
+}
+
+/// PRADA's verdicts on the attacker's stream and on benign clients' streams.
+public struct DetectionOutcome: Codable, Sendable, Equatable {
+    public var settings: PradaDetector.Settings
+    public var attacker: DetectionReport?
+    public var benign: [DetectionReport]
+    /// Fraction of benign clients flagged (nil without benign clients).
+    public var benignFalsePositiveRate: Double?
 }
 
 /// The attack as it ran against the (defended) oracle.

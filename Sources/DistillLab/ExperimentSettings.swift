@@ -95,9 +95,18 @@ public struct EvaluationSettings: Codable, Sendable, Equatable {
     /// Control models (never distilled from the teacher) for canary
     /// calibration and false-positive rates.
     public var controls: Int
+    /// A PRADA detector on the oracle (nil = none).
+    public var detector: PradaDetector.Settings?
+    /// Benign clients sending natural inputs (drawn from the test split) through
+    /// the detector, for its false-positive rate.
+    public var benignClients: Int
+    /// Queries each benign client sends (capped at the test split's size).
+    public var benignQueries: Int
 
-    public init(undefendedBaseline: Bool = true, alpha: Double = 0.01, controls: Int = 6) {
+    public init(undefendedBaseline: Bool = true, alpha: Double = 0.01, controls: Int = 6,
+                detector: PradaDetector.Settings? = nil, benignClients: Int = 3, benignQueries: Int = 400) {
         self.undefendedBaseline = undefendedBaseline; self.alpha = alpha; self.controls = controls
+        self.detector = detector; self.benignClients = benignClients; self.benignQueries = benignQueries
     }
 }
 
@@ -164,6 +173,12 @@ public struct ExperimentSettings: Codable, Sendable, Equatable {
         guard data.featureScale.isFinite, data.featureScale != 0 else { throw bad("the feature scale must be finite and non-zero") }
         guard evaluation.alpha > 0, evaluation.alpha < 1 else { throw bad("the verification alpha must be in (0, 1), got \(evaluation.alpha)") }
         guard evaluation.controls >= 0, evaluation.controls <= 100 else { throw bad("controls must be between 0 and 100, got \(evaluation.controls)") }
+        if let d = evaluation.detector {
+            try d.validate()
+            guard evaluation.benignClients >= 0, evaluation.benignQueries > 0 else {
+                throw bad("benign clients must be ≥ 0 and benign queries > 0, got \(evaluation.benignClients), \(evaluation.benignQueries)")
+            }
+        }
         if let n = defense.nastyTeacher {
             guard n.temperature > 0, n.omega >= 0 else { throw bad("nasty teacher needs temperature > 0 and omega ≥ 0, got \(n.temperature), \(n.omega)") }
         }

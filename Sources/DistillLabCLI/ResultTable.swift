@@ -57,6 +57,16 @@ enum ResultTable {
                              String(format: "  %10.4f  %8.4f  %+16.4f", b.testAccuracy, d.testAccuracy, impact[d.role] ?? .nan))
             }
         }
+        if let d = r.detection {
+            lines.append("")
+            lines.append("extraction detector (PRADA, δ = \(d.settings.delta)):")
+            for rep in [d.attacker].compactMap({ $0 }) + d.benign {
+                lines.append("  " + rep.client.padding(toLength: 17, withPad: " ", startingAt: 0) + "  " +
+                             (rep.flagged ? "FLAGGED after \(rep.queriesUntilFlag ?? 0) queries" : "not flagged") +
+                             " (\(rep.queriesSeen) queries" + (rep.lastW.map { String(format: ", last W %.3f", $0) } ?? "") + ")")
+            }
+            if let fpr = d.benignFalsePositiveRate { lines.append(String(format: "  false-positive rate on benign clients: %.2f", fpr)) }
+        }
         for c in r.canaries ?? [] {
             lines.append("")
             lines.append("canary \(c.canary) (α = \(c.alpha), calibrated on \(c.calibrationControls) controls; each control left out in turn):")

@@ -77,6 +77,8 @@ extension DistillLabCommand {
         var counters: [String] = []
         @Flag(help: "Train the teacher with the nasty-teacher objective (a training-time defense).")
         var nastyTeacher = false
+        @Flag(help: "Watch the oracle with a PRADA extraction detector, and send benign clients' traffic through it.")
+        var detector = false
         @Flag(help: "With a defense, skip the undefended baseline attack (no defensive impact reported).")
         var noBaseline = false
 
@@ -164,6 +166,7 @@ extension DistillLabCommand {
             if let a = attackStrategy { s.attack.strategy = try AttackSpec(parsing: a) }
             if !counters.isEmpty { s.attack.counters = try counters.map { try AttackSpec(parsing: $0) } }
             if noBaseline { s.evaluation.undefendedBaseline = false }
+            if detector && s.evaluation.detector == nil { s.evaluation.detector = PradaDetector.Settings() }
             s = try ExperimentFile.apply(overrides, to: s)
             try s.validate()
             return s
