@@ -136,6 +136,10 @@ public struct Experiment {
             let controls = try run.trainControls(count: s.evaluation.controls)
             let suspects = distilled.filter { !$0.result.role.hasSuffix("reference") } + baselineModels.filter { !$0.result.role.hasSuffix("reference") }
             canaryOutcomes = try canaries.map { try run.verify($0, suspects: suspects, controls: controls) }
+            // The owner's evidence, calibrated on all controls, for `distill-lab verify` later.
+            for keyed in canaries.compactMap({ $0 as? KeyedCanary }) {
+                if let dir = directory { try dir.write(try keyed.log.encoded(), to: "canary-log.json") }
+            }
         }
 
         let result = ExperimentResult(

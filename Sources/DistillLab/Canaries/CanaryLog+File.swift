@@ -18,6 +18,11 @@ extension CanaryLog {
 
     /// Writes the log as JSON (atomically; replaces an existing file).
     public func save(to url: URL) throws {
+        try encoded().write(to: url, options: .atomic)
+    }
+
+    /// The log as the JSON `save(to:)` writes.
+    public func encoded() throws -> Data {
         let stored = Stored(
             format: CanaryLog.format, version: CanaryLog.version, method: CanaryLog.method, keyID: keyID, rate: rate,
             response: response, classCount: classCount, featureCount: featureCount,
@@ -29,7 +34,7 @@ extension CanaryLog {
             labels: labels.map(Int.init), calibration: calibration)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(stored).write(to: url, options: .atomic)
+        return try encoder.encode(stored)
     }
 
     /// Reads a log written by `save(to:)`.
