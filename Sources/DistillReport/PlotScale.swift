@@ -17,12 +17,9 @@ public struct LinearScale: Sendable, Equatable {
     /// A scale covering `values` (non-finite ones ignored), widened to nice tick
     /// bounds. An empty or single-valued input gets a domain of width ≥ 0.02
     /// around it (around 0 if `includeZero` or empty), so one point still plots.
-    /// `padding` widens the span by that fraction on each side first, so points
-    /// do not sit on the frame.
     ///
     /// - Complexity: O(n).
-    public init(covering values: [Double], start: Double, end: Double, includeZero: Bool = false, padding: Double = 0,
-                targetTicks: Int = 6) {
+    public init(covering values: [Double], start: Double, end: Double, includeZero: Bool = false, targetTicks: Int = 6) {
         var lo = values.filter(\.isFinite).min() ?? 0
         var hi = values.filter(\.isFinite).max() ?? 0
         if includeZero { lo = min(lo, 0); hi = max(hi, 0) }
@@ -30,8 +27,6 @@ public struct LinearScale: Sendable, Equatable {
             let pad = max(abs(hi) * 0.1, 0.01)
             lo -= pad; hi += pad
         }
-        let margin = (hi - lo) * padding
-        lo -= margin; hi += margin
         let step = LinearScale.niceStep((hi - lo) / Double(max(targetTicks - 1, 1)))
         // Snap bounds outward to a tick unless already (nearly) on one.
         let lowerTick = (lo / step + 1e-9).rounded(.down)
@@ -140,6 +135,7 @@ public struct PlotLayout: Sendable, Equatable {
 
     /// The trade-off and budget plots.
     public static let standard = PlotLayout(width: 780, height: 470, marginLeft: 78, marginRight: 220, marginTop: 50, marginBottom: 62)
-    /// The canary plot: more room below for the settings' names.
-    public static let canary = PlotLayout(width: 780, height: 500, marginLeft: 78, marginRight: 220, marginTop: 50, marginBottom: 120)
+    /// The canary plot: a shorter plot area; the SVG grows 70 px below it when
+    /// the settings' names are slanted.
+    public static let canary = PlotLayout(width: 780, height: 442, marginLeft: 78, marginRight: 220, marginTop: 50, marginBottom: 62)
 }

@@ -75,7 +75,10 @@ extension Report {
         let colors = familyColors()
         var shapeIndex: [String: Int] = [:]  // per family, so settings of one family differ in shape
         var legend: [LegendEntry] = []
-        for setting in settings {
+        // Settings sharing a budget are dodged sideways a little, so their error bars do not hide each other.
+        let dodge = min(3.0, 40.0 / Double(settings.count))
+        for (settingIndex, setting) in settings.enumerated() {
+            let shift = (Double(settingIndex) - Double(settings.count - 1) / 2) * dodge
             let indices = bySetting[setting]!.sorted { rows[$0].budget < rows[$1].budget }
             let family = rows[indices[0]].defense
             let color = colors[family] ?? Palette.axis
@@ -84,7 +87,7 @@ extension Report {
             for s in students {
                 let pts = indices.compactMap { i -> (Double, MetricSummary, Int)? in
                     guard let m = rows[i].metrics[s.key], m.mean.isFinite else { return nil }
-                    return (xPosition(Double(rows[i].budget)), m, rows[i].budget)
+                    return (xPosition(Double(rows[i].budget)) + shift, m, rows[i].budget)
                 }
                 guard !pts.isEmpty else { continue }
                 if pts.count > 1 {

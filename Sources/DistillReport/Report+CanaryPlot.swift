@@ -69,16 +69,17 @@ extension Report {
         let band = (layout.plotRight - layout.plotLeft) / Double(categories.count)
         let center = { (k: Int) in layout.plotLeft + (Double(k) + 0.5) * band }
         let rotate = categories.count > 4 || categories.contains { $0.element.setting.count > Int(band / 7) }
-        canvas.axes(xTicks: categories.indices.map { (center($0), String(categories[$0].element.setting.prefix(26))) },
+        canvas.axes(xTicks: categories.indices.map { (center($0), compactSetting(categories[$0].element.setting, to: 22)) },
                     yTicks: scale.decadeTicks().map { (scale.position($0), LogScale.label($0)) },
-                    xTitle: "Defense setting", yTitle: "Canary p-value (log scale)", rotateXLabels: rotate)
+                    xTitle: rotate ? "" : "Defense setting", yTitle: "Canary p-value (log scale)", rotateXLabels: rotate, xGrid: false)
+        if rotate { canvas.height = layout.height + 70 }
         if axis.clampedCount > 0 {
             let top = scale.position(axis.floor * pow(10, 0.5))
             canvas.add("<rect class=\"clamp-band\" x=\"\(coordinate(layout.plotLeft))\" y=\"\(coordinate(top))\" width=\"\(coordinate(layout.plotRight - layout.plotLeft))\" height=\"\(coordinate(layout.plotBottom - top))\" fill=\"#eeeeee\"/>")
             canvas.add("<text x=\"\(coordinate(layout.plotRight - 6))\" y=\"\(coordinate(top - 4))\" text-anchor=\"end\" font-size=\"10\" fill=\"#666666\">p = 0, clamped to \(xmlEscape(LogScale.label(axis.floor)))</text>")
         }
         // Separators between settings.
-        for k in 1..<max(categories.count, 1) {
+        for k in stride(from: 1, to: categories.count, by: 1) {
             let x = coordinate(layout.plotLeft + Double(k) * band)
             canvas.add("<line x1=\"\(x)\" y1=\"\(coordinate(layout.plotTop))\" x2=\"\(x)\" y2=\"\(coordinate(layout.plotBottom))\" stroke=\"#d0d0d0\" stroke-dasharray=\"2 3\"/>")
         }

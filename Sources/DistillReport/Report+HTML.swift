@@ -79,7 +79,9 @@ extension Report {
         for (i, row) in rows.enumerated() {
             let onFront = front.contains(i)
             t += "<tr class=\"result-row\(onFront ? " pareto" : "")\" data-setting=\"\(xmlEscape(row.setting))\">"
-            t += "<td>\(xmlEscape(row.setting))\(onFront ? " <span class=\"badge\" title=\"on the soft-student Pareto front\">Pareto</span>" : "")</td>"
+            // Break long settings between parameters, not inside them.
+            let breakable = xmlEscape(row.setting).replacingOccurrences(of: ":", with: ":<wbr>").replacingOccurrences(of: ",", with: ",<wbr>")
+            t += "<td>\(breakable)\(onFront ? " <span class=\"badge\" title=\"on the soft-student Pareto front\">Pareto</span>" : "")</td>"
             t += "<td>\(xmlEscape(row.defense))</td><td class=\"num\">\(row.budget)</td><td class=\"num\">\(row.seeds)</td>"
             for c in columns { t += "<td class=\"num\">\(c.htmlCell(row))</td>" }
             t += "</tr>\n"
@@ -94,9 +96,10 @@ extension Report {
     h1{font-size:1.6em;margin:0 0 8px}h2{font-size:1.2em;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
     dl.provenance{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;font-size:.9em;margin:0}
     dl.provenance dt{color:#666}dl.provenance dd{margin:0}
-    .table-wrap{overflow-x:auto}table{border-collapse:collapse;font-size:.85em}
+    .table-wrap{overflow-x:auto}table{border-collapse:collapse;font-size:.8em}
     th,td{padding:4px 6px;border-bottom:1px solid #e5e5e5;text-align:left;white-space:nowrap;vertical-align:top}
     th{white-space:normal;min-width:3.5em;vertical-align:bottom}.sd{display:block;font-size:.85em;color:#777}
+    td:first-child{white-space:normal;min-width:8em;max-width:15em}
     th{background:#f5f5f5;position:sticky;top:0}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
     tr.pareto td:first-child{font-weight:bold}.badge{font-size:.75em;background:#222;color:#fff;border-radius:3px;padding:0 4px;font-weight:normal}
     figure{margin:0}svg.plot{max-width:100%;height:auto;display:block}figcaption{font-size:.9em;color:#444;max-width:780px;margin-top:4px}

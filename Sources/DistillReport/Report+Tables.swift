@@ -113,10 +113,10 @@ extension Report {
         if hasCanaryPValues {
             columns.append(TableColumn(label: "canary p (students)", title: "median canary p-value on suspect students",
                                        markdownCell: { Report.formatMedianP($0.canaryStudentPValues) },
-                                       htmlCell: { xmlEscape(Report.formatMedianP($0.canaryStudentPValues)) }))
+                                       htmlCell: { Report.htmlMedianP($0.canaryStudentPValues) }))
             columns.append(TableColumn(label: "canary p (controls)", title: "median canary p-value on innocent controls",
                                        markdownCell: { Report.formatMedianP($0.canaryControlPValues) },
-                                       htmlCell: { xmlEscape(Report.formatMedianP($0.canaryControlPValues)) }))
+                                       htmlCell: { Report.htmlMedianP($0.canaryControlPValues) }))
         }
         return columns
     }
@@ -126,6 +126,13 @@ extension Report {
         guard let s else { return "—" }
         guard s.std.isFinite else { return xmlEscape(formatNumber(s.mean)) }
         return xmlEscape(formatNumber(s.mean)) + "<span class=\"sd\">± " + xmlEscape(formatNumber(s.std)) + "</span>"
+    }
+
+    /// The median p-value, with "n = count" on a second, smaller line.
+    static func htmlMedianP(_ ps: [Double]) -> String {
+        let text = formatMedianP(ps)
+        guard let split = text.range(of: " (n=") else { return xmlEscape(text) }
+        return xmlEscape(String(text[..<split.lowerBound])) + "<span class=\"sd\">n = " + xmlEscape(String(text[split.upperBound...].dropLast())) + "</span>"
     }
 
     /// Median of the valid p-values (3 significant digits) and their count.

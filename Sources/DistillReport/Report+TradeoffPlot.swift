@@ -115,10 +115,12 @@ extension Report {
             return RenderedPlot(svg: canvas.render(title: title, description: description, standalone: standalone),
                                 caption: "Trade-off plot: no data.", notes: notes)
         }
+        // Data stop short of the frame so points on a bound are not cut by it.
+        let inset = 12.0
         let xs = all.flatMap { [$0.x.mean - $0.x.spread, $0.x.mean + $0.x.spread] }
         let ys = all.flatMap { [$0.y.mean - $0.y.spread, $0.y.mean + $0.y.spread] }
-        let xScale = LinearScale(covering: xs, start: layout.plotLeft, end: layout.plotRight, includeZero: true, padding: 0.04)
-        let yScale = LinearScale(covering: ys, start: layout.plotBottom, end: layout.plotTop, includeZero: true, padding: 0.04)
+        let xScale = LinearScale(covering: xs, start: layout.plotLeft + inset, end: layout.plotRight - inset, includeZero: true)
+        let yScale = LinearScale(covering: ys, start: layout.plotBottom - inset, end: layout.plotTop + inset, includeZero: true)
         canvas.axes(xTicks: xScale.ticks.map { (xScale.position($0), xScale.label($0)) },
                     yTicks: yScale.ticks.map { (yScale.position($0), yScale.label($0)) },
                     xTitle: "Benign utility lost (honest users' accuracy loss)",
@@ -177,7 +179,7 @@ extension Report {
         for list in points {
             for p in list where !labelled.contains(p.row) {
                 labelled.insert(p.row)
-                canvas.pointLabel(rows[p.row].setting, x: xScale.position(p.x.mean), y: yScale.position(p.y.mean), avoiding: screenPoints)
+                canvas.pointLabel(compactSetting(rows[p.row].setting, to: 30), x: xScale.position(p.x.mean), y: yScale.position(p.y.mean), avoiding: screenPoints)
             }
         }
         legend.append(LegendEntry(label: "Pareto front", color: Palette.axis, shape: nil, dash: "6 4", line: true))

@@ -1,5 +1,23 @@
 import Foundation
 
+/// `text` cut to `limit` characters by an ellipsis in the middle, keeping both
+/// ends (settings differ in their parameters, at the end).
+func abbreviate(_ text: String, to limit: Int) -> String {
+    guard text.count > limit, limit >= 3 else { return text }
+    let tail = (limit - 1) / 2
+    return String(text.prefix(limit - 1 - tail)) + "…" + String(text.suffix(tail))
+}
+
+/// A setting's label shortened for a plot: "family:parameters" loses its
+/// family first when too long (colour or the table tells it), then its middle.
+func compactSetting(_ setting: String, to limit: Int) -> String {
+    guard setting.count > limit else { return setting }
+    if let colon = setting.firstIndex(of: ":"), setting.index(after: colon) < setting.endIndex {
+        return abbreviate(String(setting[setting.index(after: colon)...]), to: limit)
+    }
+    return abbreviate(setting, to: limit)
+}
+
 /// Escapes text for XML/HTML content and attribute values.
 func xmlEscape(_ s: String) -> String {
     var out = ""
@@ -31,7 +49,7 @@ enum MarkerShape: CaseIterable {
 
 /// The Okabe–Ito colour-blind-safe palette (black first is kept for "none").
 enum Palette {
-    static let series = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C6D31", "#F0E442"]
+    static let series = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00", "#8C6D31", "#F0E442"]
     static let undefended = "#000000"
     static let axis = "#222222"
     static let grid = "#e3e3e3"
@@ -57,8 +75,11 @@ struct SVGCanvas {
     /// Label boxes already placed, for collision-free point labels.
     private var placedLabels: [(x0: Double, y0: Double, x1: Double, y1: Double)] = []
 
+    /// The SVG's height: the layout's, or more when slanted labels need room.
+    var height: Double
+
     init(id: String, layout: PlotLayout) {
-        self.id = id; self.layout = layout
+        self.id = id; self.layout = layout; self.height = layout.height
     }
 
     mutating func add(_ element: String) { parts.append(element) }
@@ -68,11 +89,11 @@ struct SVGCanvas {
     func render(title: String, description: String, standalone: Bool) -> String {
         let ns = standalone ? " xmlns=\"http://www.w3.org/2000/svg\"" : ""
         var s = "<svg\(ns) id=\"\(id)\" class=\"plot\" role=\"img\" aria-labelledby=\"\(id)-title \(id)-desc\" "
-        s += "viewBox=\"0 0 \(Int(layout.width)) \(Int(layout.height))\" width=\"\(Int(layout.width))\" height=\"\(Int(layout.height))\" "
+        s += "viewBox=\"0 0 \(Int(layout.width)) \(Int(height))\" width=\"\(Int(layout.width))\" height=\"\(Int(height))\" "
         s += "font-family=\"DejaVu Sans, Liberation Sans, Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
         s += "<title id=\"\(id)-title\">\(xmlEscape(title))</title>\n"
         s += "<desc id=\"\(id)-desc\">\(xmlEscape(description))</desc>\n"
-        s += "<rect x=\"0\" y=\"0\" width=\"\(Int(layout.width))\" height=\"\(Int(layout.height))\" fill=\"#ffffff\"/>\n"
+        s += "<rect x=\"0\" y=\"0\" width=\"\(Int(layout.width))\" height=\"\(Int(height))\" fill=\"#ffffff\"/>\n"
         s += parts.joined(separator: "\n")
         s += "\n</svg>"
         return s
@@ -86,11 +107,11 @@ struct SVGCanvas {
 
     /// Grid lines, axis lines, ticks, tick labels and axis titles.
     mutating func axes(xTicks: [(Double, String)], yTicks: [(Double, String)], xTitle: String, yTitle: String,
-                       rotateXLabels: Bool = false) {
+                       rotateXLabels: Bool = false, xGrid: Bool = true) {
         let l = layout
         var grid = "<g class=\"grid\" stroke=\"\(Palette.grid)\" stroke-width=\"1\">"
         for (y, _) in yTicks { grid += "<line x1=\"\(coordinate(l.plotLeft))\" y1=\"\(coordinate(y))\" x2=\"\(coordinate(l.plotRight))\" y2=\"\(coordinate(y))\"/>" }
-        if !rotateXLabels {
+        if xGrid {
             for (x, _) in xTicks { grid += "<line x1=\"\(coordinate(x))\" y1=\"\(coordinate(l.plotTop))\" x2=\"\(coordinate(x))\" y2=\"\(coordinate(l.plotBottom))\"/>" }
         }
         add(grid + "</g>")
@@ -102,7 +123,7 @@ struct SVGCanvas {
         var labels = "<g class=\"tick-labels\" fill=\"\(Palette.axis)\" font-size=\"11\">"
         for (x, text) in xTicks {
             if rotateXLabels {
-                labels += "<text x=\"\(coordinate(x))\" y=\"\(coordinate(l.plotBottom + 14))\" text-anchor=\"end\" transform=\"rotate(-35 \(coordinate(x)) \(coordinate(l.plotBottom + 14)))\">\(xmlEscape(text))</text>"
+                labels += "<text x=\"\(coordinate(x))\" y=\"\(coordinate(l.plotBottom + 14))\" text-anchor=\"end\" transform=\"rotate(-50 \(coordinate(x)) \(coordinate(l.plotBottom + 14)))\">\(xmlEscape(text))</text>"
             } else {
                 labels += "<text x=\"\(coordinate(x))\" y=\"\(coordinate(l.plotBottom + 18))\" text-anchor=\"middle\">\(xmlEscape(text))</text>"
             }
@@ -112,7 +133,7 @@ struct SVGCanvas {
         }
         add(labels + "</g>")
         let midX = (l.plotLeft + l.plotRight) / 2, midY = (l.plotTop + l.plotBottom) / 2
-        add("<text class=\"axis-title\" x=\"\(coordinate(midX))\" y=\"\(coordinate(l.height - 14))\" text-anchor=\"middle\" font-size=\"13\" fill=\"\(Palette.axis)\">\(xmlEscape(xTitle))</text>")
+        if !xTitle.isEmpty { add("<text class=\"axis-title\" x=\"\(coordinate(midX))\" y=\"\(coordinate(l.plotBottom + 48))\" text-anchor=\"middle\" font-size=\"13\" fill=\"\(Palette.axis)\">\(xmlEscape(xTitle))</text>") }
         add("<text class=\"axis-title\" x=\"18\" y=\"\(coordinate(midY))\" text-anchor=\"middle\" font-size=\"13\" fill=\"\(Palette.axis)\" transform=\"rotate(-90 18 \(coordinate(midY)))\">\(xmlEscape(yTitle))</text>")
     }
 
@@ -169,28 +190,48 @@ struct SVGCanvas {
         if !g.isEmpty { add("<g class=\"error-bar\" stroke=\"\(color)\" stroke-width=\"1.2\" opacity=\"0.85\">\(g)</g>") }
     }
 
-    /// A text label beside the point (x, y), placed right, left, above or below,
-    /// whichever first overlaps neither earlier labels nor the frame edge.
+    /// A text label beside the point (x, y): the first of the candidate spots
+    /// (right, left, above, below, then diagonals, then farther out with a
+    /// leader line) that overlaps no earlier label, no marker and stays inside
+    /// the frame; failing that, the spot with the fewest overlaps.
     mutating func pointLabel(_ text: String, x: Double, y: Double, avoiding points: [(Double, Double)]) {
-        let width = Double(text.count) * 6.3, height = 12.0
-        let candidates: [(Double, Double, String)] = [
-            (x + 9, y - 6, "start"), (x - 9, y - 6, "end"), (x, y - 20, "middle"), (x, y + 10, "middle"),
-            (x + 9, y - 18, "start"), (x + 9, y + 6, "start"), (x - 9, y - 18, "end"), (x - 9, y + 6, "end"),
-        ]
-        func box(_ c: (Double, Double, String)) -> (x0: Double, y0: Double, x1: Double, y1: Double) {
-            let x0 = c.2 == "start" ? c.0 : c.2 == "end" ? c.0 - width : c.0 - width / 2
-            return (x0, c.1, x0 + width, c.1 + height)
+        let width = Double(text.count) * 6.6, height = 12.0
+        typealias Box = (x0: Double, y0: Double, x1: Double, y1: Double)
+        var candidates: [(x: Double, y: Double, anchor: String, far: Bool)] = []
+        for (k, d) in [9.0, 26.0, 44.0].enumerated() {
+            let far = k > 0
+            candidates += [
+                (x + d, y - 6, "start", far), (x - d, y - 6, "end", far), (x, y - 8 - d, "middle", far), (x, y + d - 2, "middle", far),
+                (x + d, y - 6 - d, "start", far), (x + d, y - 6 + d, "start", far), (x - d, y - 6 - d, "end", far), (x - d, y - 6 + d, "end", far),
+            ]
         }
-        func fits(_ b: (x0: Double, y0: Double, x1: Double, y1: Double)) -> Bool {
-            guard b.x0 >= layout.plotLeft + 2, b.x1 <= layout.plotRight - 2, b.y0 >= layout.plotTop + 2, b.y1 <= layout.plotBottom - 2 else { return false }
-            for p in placedLabels where b.x0 < p.x1 && p.x0 < b.x1 && b.y0 < p.y1 && p.y0 < b.y1 { return false }
-            for (px, py) in points where px > b.x0 - 4 && px < b.x1 + 4 && py > b.y0 - 4 && py < b.y1 + 4 { return false }
-            return true
+        func box(_ c: (x: Double, y: Double, anchor: String, far: Bool)) -> Box {
+            let x0 = c.anchor == "start" ? c.x : c.anchor == "end" ? c.x - width : c.x - width / 2
+            return (x0, c.y, x0 + width, c.y + height)
         }
-        let chosen = candidates.first { fits(box($0)) } ?? candidates[0]
+        func overlaps(_ b: Box) -> Int {
+            var n = 0
+            if b.x0 < layout.plotLeft + 2 || b.x1 > layout.plotRight - 2 || b.y0 < layout.plotTop + 2 || b.y1 > layout.plotBottom - 2 { n += 100 }
+            for p in placedLabels where b.x0 < p.x1 && p.x0 < b.x1 && b.y0 < p.y1 && p.y0 < b.y1 { n += 3 }
+            for (px, py) in points where px > b.x0 - 7 && px < b.x1 + 7 && py > b.y0 - 7 && py < b.y1 + 7 { n += 1 }
+            return n
+        }
+        var chosen = candidates[0]
+        var best = Int.max
+        for c in candidates {
+            let score = overlaps(box(c))
+            if score < best { best = score; chosen = c }
+            if score == 0 { break }
+        }
         let b = box(chosen)
         placedLabels.append(b)
-        add("<text class=\"point-label\" x=\"\(coordinate(chosen.0))\" y=\"\(coordinate(chosen.1 + 10))\" text-anchor=\"\(chosen.2)\" font-size=\"11\" fill=\"#333333\" paint-order=\"stroke\" stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\">\(xmlEscape(text))</text>")
+        if chosen.far {
+            // A leader from the marker's edge to the nearest point of the label.
+            let tx = min(max(x, b.x0), b.x1), ty = min(max(y, b.y0), b.y1)
+            let d = max(((tx - x) * (tx - x) + (ty - y) * (ty - y)).squareRoot(), 1)
+            add("<line class=\"leader\" x1=\"\(coordinate(x + (tx - x) / d * 7))\" y1=\"\(coordinate(y + (ty - y) / d * 7))\" x2=\"\(coordinate(tx))\" y2=\"\(coordinate(ty))\" stroke=\"#999999\" stroke-width=\"0.8\"/>")
+        }
+        add("<text class=\"point-label\" x=\"\(coordinate(chosen.x))\" y=\"\(coordinate(chosen.y + 10))\" text-anchor=\"\(chosen.anchor)\" font-size=\"11\" fill=\"#333333\" paint-order=\"stroke\" stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\">\(xmlEscape(text))</text>")
     }
 
     /// Grey explanatory lines at the bottom of the right margin.
@@ -223,7 +264,7 @@ struct SVGCanvas {
             if let shape = e.shape {
                 g += SVGCanvas.marker(shape, x: x + 13, y: y, size: 4.5, color: e.color, filled: e.filled)
             }
-            let label = e.label.count > 30 ? String(e.label.prefix(29)) + "…" : e.label
+            let label = abbreviate(e.label, to: 30)
             g += "<text x=\"\(coordinate(x + 34))\" y=\"\(coordinate(y + 4))\">\(xmlEscape(label))</text>"
             y += 19
         }
