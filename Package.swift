@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "DistillCore", dependencies: ["COpenBLAS"]),
         // Statistics used by verifiers and detectors (no BLAS).
         .target(name: "DistillStats"),
+        // Sweep reports: Markdown/CSV tables and a self-contained HTML page with SVG plots.
+        .target(name: "DistillReport", dependencies: ["DistillStats"]),
         // Layers, MLP, losses, optimizers, the training loop, checkpoints.
         .target(name: "DistillNN", dependencies: ["DistillCore", "CKernels"]),
         // Datasets, loaders (IDX, CSV, gzip), splits.
@@ -48,6 +50,7 @@ let package = Package(
         ),
         .testTarget(name: "DistillCoreTests", dependencies: ["DistillCore"]),
         .testTarget(name: "DistillStatsTests", dependencies: ["DistillStats"]),
+        .testTarget(name: "DistillReportTests", dependencies: ["DistillReport"]),
         .testTarget(name: "DistillNNTests", dependencies: ["DistillNN"]),
         .testTarget(name: "DistillDataTests", dependencies: ["DistillData"]),
         .testTarget(name: "DistillLabTests", dependencies: ["DistillLab"]),
