@@ -314,9 +314,9 @@ final class PredictionPoisoningTests: XCTestCase {
             do { try DefenseRegistry.parse(DefenseSpec(parsing: spec)); return nil } catch { return error as? DefenseError }
         }
         XCTAssertEqual(error("mad:epsilon=-0.1"), .invalidValue(defense: "mad", parameter: "epsilon", value: "-0.1", expected: "a number ≥ 0"))
-        XCTAssertEqual(error("mad-argmax:norm=l3"), .invalidValue(defense: "mad-argmax", parameter: "norm", value: "l3", expected: "one of l1, l2"))
+        XCTAssertEqual(error("mad-argmax:norm=l3"), .invalidValue(defense: "mad-argmax", parameter: "norm", value: "l3", expected: "one of l1, l2 (did you mean 'l1'?)"))
         XCTAssertEqual(error("mad:surrogate=pretrained"),
-                       .invalidValue(defense: "mad", parameter: "surrogate", value: "pretrained", expected: "one of random, trained, teacher"))
+                       .invalidValue(defense: "mad", parameter: "surrogate", value: "pretrained", expected: "one of random, trained, teacher (did you mean 'trained'?)"))
         XCTAssertEqual(error("mad:epsilon=nan")?.description.contains("epsilon=nan is invalid"), true)
         if case let .unknownParameter(_, parameter, _)? = error("mad:eps=0.5") { XCTAssertEqual(parameter, "eps") } else { XCTFail("eps accepted") }
         XCTAssertNil(error("mad-argmax:epsilon=0.2,norm=l2,surrogate=trained,objective=normalized,surrogate-epochs=3"))

@@ -122,7 +122,7 @@ public enum AttackRegistry {
         guard let e = strategies.first(where: { $0.descriptor.name == spec.name }) else {
             throw AttackError.unknownStrategy(spec.name, valid: strategyNames)
         }
-        var p = AttackParameters(spec: spec, descriptor: e.descriptor)
+        var p = e.descriptor.reader(for: spec)
         let s = try e.parse(&p)
         try p.checkAllRead()
         return s
@@ -133,9 +133,18 @@ public enum AttackRegistry {
         guard let e = counters.first(where: { $0.descriptor.name == spec.name }) else {
             throw AttackError.unknownCounter(spec.name, valid: counterNames)
         }
-        var p = AttackParameters(spec: spec, descriptor: e.descriptor)
+        var p = e.descriptor.reader(for: spec)
         let c = try e.parse(&p)
         try p.checkAllRead()
         return c
+    }
+}
+
+extension AttackDescriptor {
+    /// A checked reader of `spec`'s parameters, with attack-phrased errors.
+    func reader(for spec: AttackSpec) -> ParameterReader {
+        ParameterReader(spec: spec, known: parameters.map(\.name),
+                        invalid: { AttackError.invalidValue(component: spec.name, parameter: $0, value: $1, expected: $2) },
+                        unknown: { AttackError.unknownParameter(component: spec.name, parameter: $0, valid: $1) })
     }
 }

@@ -1,52 +1,6 @@
 import Foundation
 import DistillCore
 
-/// A defense by name with its parameters, e.g. `rounding:decimals=2` or
-/// `reverse-sigmoid:beta=1,gamma=0.2`. Several specs compose in order.
-public struct DefenseSpec: Codable, Sendable, Equatable, CustomStringConvertible {
-    public var name: String
-    public var parameters: [String: String]
-
-    public init(name: String, parameters: [String: String] = [:]) {
-        self.name = name; self.parameters = parameters
-    }
-
-    /// Parses `name` or `name:key=value,key=value`.
-    public init(parsing text: String) throws {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let parts = trimmed.split(separator: ":", maxSplits: 1).map(String.init)
-        guard let name = parts.first, !name.isEmpty else {
-            throw DefenseError.malformedSpec(text, "expected name or name:key=value,…")
-        }
-        var params: [String: String] = [:]
-        if parts.count == 2 {
-            for pair in parts[1].split(separator: ",") {
-                let kv = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                guard kv.count == 2, !kv[0].isEmpty, !kv[1].isEmpty else {
-                    throw DefenseError.malformedSpec(text, "'\(pair)' is not key=value")
-                }
-                guard params[kv[0]] == nil else { throw DefenseError.malformedSpec(text, "'\(kv[0])' is given twice") }
-                params[kv[0]] = kv[1]
-            }
-        }
-        self.init(name: name, parameters: params)
-    }
-
-    public var description: String {
-        parameters.isEmpty ? name : name + ":" + parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
-    }
-}
-
-/// One parameter of a defense, as `distill-lab defenses` lists it.
-public struct DefenseParameter: Sendable, Codable, Equatable {
-    public var name: String
-    public var defaultValue: String
-    public var summary: String
-    public init(_ name: String, default defaultValue: String, _ summary: String) {
-        self.name = name; self.defaultValue = defaultValue; self.summary = summary
-    }
-}
-
 /// What a registered defense is.
 public struct DefenseDescriptor: Sendable, Equatable {
     public var name: String
@@ -80,68 +34,11 @@ public struct DefenseEntry {
     }
 }
 
-/// Typed, checked access to a spec's parameters. Every key must be read by
-/// the defense's parser; leftovers are reported as unknown.
-public struct DefenseParameters {
-    public let spec: DefenseSpec
-    let descriptor: DefenseDescriptor
-    var read: Set<String> = []
-
-    init(spec: DefenseSpec, descriptor: DefenseDescriptor) { self.spec = spec; self.descriptor = descriptor }
-
-    /// A real-valued parameter.
-    /// - Parameters:
-    ///   - valid: predicate the value must satisfy; `expected` says it in words for the error.
-    public mutating func double(_ key: String, default value: Double, expected: String = "a number",
-                                where valid: (Double) -> Bool = { $0.isFinite }) throws -> Double {
-        read.insert(key)
-        guard let text = spec.parameters[key] else { return value }
-        guard let v = Double(text), v.isFinite, valid(v) else { throw invalid(key, text, expected) }
-        return v
-    }
-
-    /// An integer parameter.
-    public mutating func int(_ key: String, default value: Int, expected: String = "an integer",
-                             where valid: (Int) -> Bool = { _ in true }) throws -> Int {
-        read.insert(key)
-        guard let text = spec.parameters[key] else { return value }
-        guard let v = Int(text), valid(v) else { throw invalid(key, text, expected) }
-        return v
-    }
-
-    /// A parameter from a fixed set of words.
-    public mutating func choice(_ key: String, default value: String, among allowed: [String]) throws -> String {
-        read.insert(key)
-        guard let text = spec.parameters[key] else { return value }
-        guard allowed.contains(text) else { throw invalid(key, text, "one of " + allowed.joined(separator: ", ")) }
-        return text
-    }
-
-    /// A free-text parameter (e.g. a hex key).
-    public mutating func string(_ key: String, default value: String) -> String {
-        read.insert(key)
-        return spec.parameters[key] ?? value
-    }
-
-    /// Throws if the spec names a parameter the parser never read.
-    func checkAllRead() throws {
-        let unknown = Set(spec.parameters.keys).subtracting(read).sorted()
-        guard let first = unknown.first else { return }
-        throw DefenseError.unknownParameter(defense: spec.name, parameter: first,
-                                            valid: descriptor.parameters.map(\.name))
-    }
-
-    func invalid(_ key: String, _ text: String, _ expected: String) -> DefenseError {
-        .invalidValue(defense: spec.name, parameter: key, value: text, expected: expected)
-    }
-}
-
 /// Errors in naming or parameterising defenses; each names the fix.
 public enum DefenseError: Error, CustomStringConvertible, Equatable {
     case unknownDefense(String, valid: [String])
     case unknownParameter(defense: String, parameter: String, valid: [String])
     case invalidValue(defense: String, parameter: String, value: String, expected: String)
-    case malformedSpec(String, String)
     case incompatible(defense: String, reason: String)
 
     public var description: String {
@@ -154,8 +51,6 @@ public enum DefenseError: Error, CustomStringConvertible, Equatable {
             return "defense '\(d)' has no parameter '\(p)'\(near); its parameters: \(valid.isEmpty ? "none" : valid.joined(separator: ", "))"
         case let .invalidValue(d, p, v, e):
             return "defense '\(d)': \(p)=\(v) is invalid; expected \(e)"
-        case let .malformedSpec(t, why):
-            return "cannot read defense '\(t)': \(why); write it as name or name:key=value,key=value"
         case let .incompatible(d, why):
             return "defense '\(d)' cannot be used here: \(why)"
         }
@@ -196,7 +91,10 @@ public enum DefenseRegistry {
     @discardableResult
     public static func parse(_ spec: DefenseSpec) throws -> DefenseEntry.Builder {
         guard let e = entry(named: spec.name) else { throw DefenseError.unknownDefense(spec.name, valid: names) }
-        var p = DefenseParameters(spec: spec, descriptor: e.descriptor)
+        var p = ParameterReader(
+            spec: spec, known: e.descriptor.parameters.map(\.name),
+            invalid: { DefenseError.invalidValue(defense: spec.name, parameter: $0, value: $1, expected: $2) },
+            unknown: { DefenseError.unknownParameter(defense: spec.name, parameter: $0, valid: $1) })
         let builder = try e.parse(&p)
         try p.checkAllRead()
         return builder
