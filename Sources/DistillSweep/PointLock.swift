@@ -6,6 +6,10 @@ public struct LockOwner: Codable, Sendable, Equatable {
     public var host: String
     public var started: String
 
+    public init(pid: Int32, host: String, started: String) {
+        self.pid = pid; self.host = host; self.started = started
+    }
+
     /// This process.
     public static func current() -> LockOwner {
         LockOwner(pid: getpid(), host: hostName(), started: ISO8601DateFormatter().string(from: Date()))
