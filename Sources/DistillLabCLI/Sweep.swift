@@ -40,7 +40,7 @@ extension DistillLabCommand {
         var threads: Int?
         @Flag(help: "Take over every lock, also other hosts' (only when no other sweep runs on this folder).")
         var stealLocks = false
-        @Flag(help: "List the points (name, shard, finished) without running them.")
+        @Flag(help: "List this shard's points (index, finished or to run, name) without running or writing anything.")
         var dryRun = false
         @Flag(name: .shortAndLong, help: "No progress output.")
         var quiet = false
@@ -63,14 +63,19 @@ extension DistillLabCommand {
         func run() throws {
             let runner: SweepRunner
             do {
-                runner = try SweepRunner(definition: try definition(), folder: URL(fileURLWithPath: output),
-                                         shard: try resolvedShard(), stealLocks: stealLocks)
+                let definition = try definition()
+                let shard = try resolvedShard()
+                if dryRun {
+                    // Nothing is written: list the shard's points and whether each has finished.
+                    for p in try definition.points() where shard.contains(p.index) {
+                        let finished = FileManager.default.fileExists(atPath: URL(fileURLWithPath: output).appendingPathComponent(p.name).appendingPathComponent("results.json").path)
+                        print("\(p.index)\t\(finished ? "finished" : "to run")\t\(p.name)")
+                    }
+                    return
+                }
+                runner = try SweepRunner(definition: definition, folder: URL(fileURLWithPath: output), shard: shard, stealLocks: stealLocks)
             } catch let e as SweepError { throw CommandError(e.description) } catch let e as ConfigError { throw CommandError(e.description) }
             let points = runner.shardPoints
-            if dryRun {
-                for p in points { print("\(p.index)\t\(runner.isFinished(p) ? "finished" : "to run")\t\(p.name)") }
-                return
-            }
             if !quiet { printError("sweep: \(points.count) of \(runner.manifest.points.count) points in shard \(runner.shard) → \(output)") }
             let progress = ProgressPrinter(enabled: !quiet, live: standardErrorIsTerminal)
             let summary = try runner.run { event in

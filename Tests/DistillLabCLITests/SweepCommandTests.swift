@@ -40,7 +40,7 @@ final class SweepCommandTests: XCTestCase {
         p.arguments = arguments
         p.standardOutput = FileHandle.nullDevice
         if let log {
-            FileManager.default.createFile(atPath: log.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             p.standardError = try FileHandle(forWritingTo: log)
         } else {
             p.standardError = FileHandle.nullDevice
@@ -133,6 +133,7 @@ final class SweepCommandTests: XCTestCase {
             "defense.responses=gaussian-noise_sigma=0.1_rounding_decimals=1__seed=0",
             "defense.responses=gaussian-noise_sigma=0.1_rounding_decimals=1__seed=1",
             "defense.responses=none__seed=0", "defense.responses=none__seed=1"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root.appendingPathComponent("dry").path), "--dry-run writes nothing")
         let ambiguous = try DistillLabBinary.run(["sweep", "--output", root.appendingPathComponent("bad").path, "attack.strategy=random,jacobian:lambda=0.1"])
         XCTAssertEqual(ambiguous.status, 1)
         XCTAssertTrue(ambiguous.stderr.contains("ambiguous"), ambiguous.stderr)
