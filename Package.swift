@@ -24,6 +24,12 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // Debian's SQLite: the results database `distill-lab collect` writes.
+        .systemLibrary(
+            name: "CSQLite3",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
         // Elementwise kernels Swift does not vectorise well (Adam's vector sqrt).
         .target(name: "CKernels"),
         // Matrices, BLAS wrapper, kernels, seeded random streams, safetensors I/O.
@@ -43,10 +49,15 @@ let package = Package(
         ]),
         // Declarative YAML experiment files and key=value overrides.
         .target(name: "DistillConfig", dependencies: ["DistillLab", .product(name: "Yams", package: "Yams")]),
+        // Sweeps: expansion, resumable sharded runs with shared baselines, collection into tables and SQLite.
+        .target(name: "DistillSweep", dependencies: [
+            "DistillLab", "DistillConfig", "DistillReport", "DistillNN", "CSQLite3",
+            .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // The command-line tool: thin layer over DistillLab.
         .executableTarget(
             name: "DistillLabCLI",
-            dependencies: ["DistillLab", "DistillConfig", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["DistillLab", "DistillConfig", "DistillSweep", "DistillReport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "DistillCoreTests", dependencies: ["DistillCore"]),
         .testTarget(name: "DistillStatsTests", dependencies: ["DistillStats"]),
@@ -56,5 +67,6 @@ let package = Package(
         .testTarget(name: "DistillLabTests", dependencies: ["DistillLab"]),
         .testTarget(name: "DistillLabCLITests", dependencies: ["DistillLab"]),
         .testTarget(name: "DistillConfigTests", dependencies: ["DistillConfig", "DistillLab", "DistillNN"]),
+        .testTarget(name: "DistillSweepTests", dependencies: ["DistillSweep", "DistillLab", "DistillConfig", "DistillReport"]),
     ]
 )

@@ -29,11 +29,19 @@ public struct Experiment {
     /// - Throws: `ExperimentError`, `DefenseError`, `DatasetError`, `TrainingError`, I/O errors.
     public func run(directory: RunDirectory? = nil,
                     onEvent: (ExperimentEvent) -> Void = { _ in }) throws -> ExperimentResult {
-        // The stages share the callback; it never outlives this call.
-        try withoutActuallyEscaping(onEvent) { try perform(directory: directory, onEvent: $0) }
+        try run(directory: directory, cache: nil, onEvent: onEvent)
     }
 
-    func perform(directory: RunDirectory?, onEvent: @escaping (ExperimentEvent) -> Void) throws -> ExperimentResult {
+    /// Runs the experiment, reusing the normally trained teacher and the
+    /// undefended baseline from `cache` when it holds them (and storing them
+    /// when it does not). Results are identical to a run without a cache.
+    public func run(directory: RunDirectory? = nil, cache: ExperimentCache?,
+                    onEvent: (ExperimentEvent) -> Void = { _ in }) throws -> ExperimentResult {
+        // The stages share the callback; it never outlives this call.
+        try withoutActuallyEscaping(onEvent) { try perform(directory: directory, cache: cache, onEvent: $0) }
+    }
+
+    func perform(directory: RunDirectory?, cache: ExperimentCache?, onEvent: @escaping (ExperimentEvent) -> Void) throws -> ExperimentResult {
         let s = settings
         try s.validate()
         let started = Date()
@@ -56,7 +64,9 @@ public struct Experiment {
         let run = Run(settings: s, splits: splits, directory: directory, metricsLog: metricsLog, onEvent: onEvent)
 
         // 1. The teacher (normally trained; or nasty, with the normal one as its adversary).
-        let normalTeacher = try run.trainTeacher(role: "teacher", objective: .crossEntropy)
+        let normalTeacher = try run.cached(cache?.teacher, cache?.storeTeacher, key: s.teacherCacheKey, what: "teacher") {
+            [try run.trainTeacher(role: "teacher", objective: .crossEntropy)]
+        }[0]
         var teacher = normalTeacher.model
         var teacherResult = normalTeacher.result
         if let nasty = s.defense.nastyTeacher {
@@ -104,9 +114,11 @@ public struct Experiment {
         if !s.defense.isEmpty && s.evaluation.undefendedBaseline {
             let baseTeacher = normalTeacher.model
             let baseOracle = Oracle(teacher: baseTeacher, defenseStream: RandomStream(seed: s.seed, purpose: .defense))
-            let baseTransfer = try run.attack(baseOracle, label: " (undefended baseline)").transfer
-            let baseTest = baseTeacher.predictions(splits.test.features)
-            baselineModels = try run.distillStudents(from: baseTransfer, teacherTest: baseTest, prefix: "baseline", save: false)
+            baselineModels = try run.cached(cache?.baseline, cache?.storeBaseline, key: s.baselineCacheKey, what: "undefended baseline") {
+                let baseTransfer = try run.attack(baseOracle, label: " (undefended baseline)").transfer
+                let baseTest = baseTeacher.predictions(splits.test.features)
+                return try run.distillStudents(from: baseTransfer, teacherTest: baseTest, prefix: "baseline", save: false)
+            }
             let base = baselineModels.map(\.result)
             baseline = base
             var drops: [String: Double] = [:]
@@ -166,12 +178,16 @@ struct Run {
     let directory: RunDirectory?
     let metricsLog: JSONLinesWriter?
     let onEvent: (ExperimentEvent) -> Void
+    /// Every epoch line this run logged, in order (what a cache stores beside a stage's models).
+    let epochLines = EpochLineRecorder()
 
     var inputSize: Int { splits.teacherTrain.featureCount }
     var classCount: Int { splits.teacherTrain.classCount }
 
     func logEpoch(_ role: String, _ m: EpochMetrics, _ total: Int) {
-        try? metricsLog?.append(EpochLogLine(model: role, metrics: m))
+        let line = EpochLogLine(model: role, metrics: m)
+        try? metricsLog?.append(line)
+        epochLines.lines.append(line)
         onEvent(.epoch(model: role, metrics: m, totalEpochs: total))
     }
 

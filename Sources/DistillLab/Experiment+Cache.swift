@@ -1,0 +1,32 @@
+import Foundation
+import DistillNN
+
+/// The epoch lines a run has logged so far (a class so the `Run` value can append).
+final class EpochLineRecorder {
+    var lines: [EpochLogLine] = []
+}
+
+extension Run {
+    /// The models of one stage: from the cache under `key` if it holds them
+    /// (their epoch lines replayed into metrics.jsonl, their results reported
+    /// as events), else computed by `compute` and stored.
+    ///
+    /// A cache entry with a different number of models than the stage makes is
+    /// ignored and overwritten (it cannot come from the same settings).
+    func cached(_ lookup: ((String) throws -> CachedTraining?)?, _ store: ((CachedTraining, String) throws -> Void)?,
+                key: String, what: String,
+                compute: () throws -> [(model: MLP, result: ModelResult)]) throws -> [(model: MLP, result: ModelResult)] {
+        if let hit = try lookup?(key), !hit.models.isEmpty {
+            onEvent(.stage("reusing the cached \(what) \(key.prefix(12))"))
+            for line in hit.epochLog { try? metricsLog?.append(line) }
+            epochLines.lines += hit.epochLog
+            for m in hit.models { onEvent(.modelDone(m.result)) }
+            return hit.models.map { ($0.model, $0.result) }
+        }
+        let start = epochLines.lines.count
+        let models = try compute()
+        try store?(CachedTraining(models: models.map { CachedModel(model: $0.model, result: $0.result) },
+                                  epochLog: Array(epochLines.lines[start...])), key)
+        return models
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Crypto
+import DistillNN
+
+/// A trained model and its outcome, as an `ExperimentCache` keeps it.
+public struct CachedModel {
+    public var model: MLP
+    public var result: ModelResult
+    public init(model: MLP, result: ModelResult) { self.model = model; self.result = result }
+}
+
+/// Models trained in one stage of an experiment, with the per-epoch log lines
+/// they wrote, so a run that reuses them writes the same metrics.jsonl as one
+/// that trained them.
+public struct CachedTraining {
+    public var models: [CachedModel]
+    public var epochLog: [EpochLogLine]
+    public init(models: [CachedModel], epochLog: [EpochLogLine]) { self.models = models; self.epochLog = epochLog }
+}
+
+/// Stages an experiment can reuse across runs instead of recomputing them
+/// (a sweep shares them between its defense settings):
+///
+/// - the normally trained teacher, keyed by `ExperimentSettings.teacherCacheKey`;
+/// - the undefended baseline (the attack on the undefended teacher and its
+///   students), keyed by `ExperimentSettings.baselineCacheKey`.
+///
+/// Every random stream of a run is derived from (seed, purpose), so skipping a
+/// stage does not shift any other stage's draws: a run with a cache hit gives
+/// bit-identical results to one without a cache (timings aside).
+/// Implementations must be safe to call from one run at a time; lookups that
+/// fail should return nil (the stage is then recomputed).
+public protocol ExperimentCache: AnyObject {
+    /// The teacher trained under `key` (one model), if cached.
+    func teacher(for key: String) throws -> CachedTraining?
+    func storeTeacher(_ training: CachedTraining, for key: String) throws
+    /// The undefended baseline's students under `key`, if cached.
+    func baseline(for key: String) throws -> CachedTraining?
+    func storeBaseline(_ training: CachedTraining, for key: String) throws
+}
+
+extension ExperimentSettings {
+    /// What determines the normally trained teacher: the data and its split
+    /// fractions, the seed (splits, initialisation, shuffle), the teacher's
+    /// architecture and training recipe, the BLAS thread count (float
+    /// summation order) and the library version. Defenses, the attack, the
+    /// students and the evaluation do not enter.
+    struct TeacherIdentity: Codable {
+        var version: String
+        var seed: UInt64
+        var threads: Int
+        var data: DataSettings
+        var teacher: TeacherSettings
+    }
+
+    /// What determines the undefended baseline: the teacher's identity plus
+    /// the attack (budget, batch, strategy, counters) and the students'
+    /// architecture and recipe.
+    struct BaselineIdentity: Codable {
+        var teacher: TeacherIdentity
+        var attack: AttackSettings
+        var student: StudentSettings
+    }
+
+    var teacherIdentity: TeacherIdentity {
+        TeacherIdentity(version: DistillLabVersion.current, seed: seed, threads: threads, data: data, teacher: teacher)
+    }
+
+    /// SHA-256 (hex) of the settings that determine the normally trained teacher.
+    public var teacherCacheKey: String { Self.hash(teacherIdentity) }
+
+    /// SHA-256 (hex) of the settings that determine the undefended baseline.
+    public var baselineCacheKey: String {
+        Self.hash(BaselineIdentity(teacher: teacherIdentity, attack: attack, student: student))
+    }
+
+    /// Hex SHA-256 of the value's compact, key-sorted JSON.
+    static func hash<T: Encodable>(_ value: T) -> String {
+        // Encoding plain settings cannot fail; an empty digest input would still give a stable key.
+        let data = (try? JSONCoding.compact(value)) ?? Data()
+        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+}

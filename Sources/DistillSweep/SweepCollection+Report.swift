@@ -1,0 +1,81 @@
+import Foundation
+import DistillLab
+import DistillReport
+
+extension SweepCollection {
+    /// The results table: one `ReportRow` per setting (a point minus its
+    /// seed), in sweep order, each metric as mean ± sample std over the seeds
+    /// that produced it.
+    public func reportRows() -> [ReportRow] {
+        var order: [String] = []
+        var groups: [String: [CollectedRun]] = [:]
+        for run in runs {
+            if groups[run.point.setting] == nil { order.append(run.point.setting) }
+            groups[run.point.setting, default: []].append(run)
+        }
+        return order.map { setting in
+            let group = groups[setting]!
+            let first = group[0].point
+            var perMetric: [String: [Double]] = [:]
+            for run in group {
+                for (key, value) in RunMetrics.values(run.result, settings: run.point.settings) { perMetric[key, default: []].append(value) }
+            }
+            return ReportRow(setting: Self.label(first), defense: Self.family(first.settings.defense),
+                             parameters: Self.parameters(first), budget: first.settings.attack.budget, seeds: group.count,
+                             metrics: perMetric.mapValues { MetricSummary(values: $0) },
+                             canaryStudentPValues: group.flatMap { RunMetrics.studentPValues($0.result) },
+                             canaryControlPValues: group.flatMap { RunMetrics.controlPValues($0.result) })
+        }
+    }
+
+    /// The report of the collected sweep.
+    public func report(title: String? = nil, generatedAt: Date = Date()) -> Report {
+        var provenance: [String: String] = ["sweep": manifest.definition.fileName, "points": "\(runs.count) of \(manifest.points.count) finished"]
+        if let commit = runs.first?.result.environment.gitCommit { provenance["commit"] = commit }
+        if let version = runs.first?.result.environment.version { provenance["version"] = version }
+        if !missing.isEmpty { provenance["missing"] = missing.joined(separator: ", ") }
+        let alpha = manifest.points.first?.settings.evaluation.alpha ?? 0.05
+        return Report(title: title ?? "Sweep \(URL(fileURLWithPath: manifest.definition.fileName).lastPathComponent)",
+                      rows: reportRows(), alpha: alpha, generatedAt: ISO8601DateFormatter().string(from: generatedAt),
+                      provenance: provenance)
+    }
+
+    /// A setting's label: the defense pipeline (`rounding:decimals=2`,
+    /// `gaussian-noise:sigma=0.1 → rounding:decimals=1`, `none`) and the other
+    /// swept keys but the budget (the budget is the row's own column, so the
+    /// budget plot joins one setting's budgets into a line).
+    static func label(_ p: SweepPoint) -> String {
+        var parts = [defenseDescription(p.settings.defense)]
+        for a in p.assignments {
+            let key = a.prefix { $0 != "=" }
+            if key == "defense.responses" || key == "defense.nastyTeacher" || key == "attack.budget" { continue }
+            parts.append(a.replacingOccurrences(of: "\"", with: ""))
+        }
+        return parts.joined(separator: ", ")
+    }
+
+    static func defenseDescription(_ d: DefenseSettings) -> String {
+        var steps = d.responses.map(\.description)
+        if d.nastyTeacher != nil { steps.insert("nasty-teacher", at: 0) }
+        return steps.isEmpty ? "none" : steps.joined(separator: " → ")
+    }
+
+    /// The defense family: its first step's name ("none" undefended).
+    static func family(_ d: DefenseSettings) -> String {
+        d.nastyTeacher != nil ? "nasty-teacher" : d.responses.first?.name ?? "none"
+    }
+
+    /// The defenses' parameters (`decimals`, …; later steps win on clashes)
+    /// and every swept key other than the defense, with its value.
+    static func parameters(_ p: SweepPoint) -> [String: String] {
+        var out: [String: String] = [:]
+        for spec in p.settings.defense.responses { for (k, v) in spec.parameters { out[k] = v } }
+        for a in p.assignments {
+            guard let eq = a.firstIndex(of: "=") else { continue }
+            let key = String(a[..<eq])
+            if key.hasPrefix("defense.") { continue }
+            out[key] = String(a[a.index(after: eq)...]).replacingOccurrences(of: "\"", with: "")
+        }
+        return out
+    }
+}

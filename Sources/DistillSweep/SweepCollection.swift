@@ -1,0 +1,94 @@
+import Foundation
+import DistillLab
+
+/// One finished run of a sweep folder.
+public struct CollectedRun: Sendable, Equatable {
+    public var point: SweepPoint
+    /// The run's folder name (the point's name unless doubled).
+    public var folder: String
+    public var result: ExperimentResult
+    /// metrics.jsonl, in order (empty if missing).
+    public var epochs: [EpochLogLine]
+}
+
+/// The finished points of a sweep folder (any shard), checked against the
+/// sweep's expected points (`DIR/sweep.json`): missing points (not finished,
+/// or never run), doubled points (two folders holding the same settings and
+/// seed) and finished folders that belong to no point.
+public struct SweepCollection: Sendable {
+    public var manifest: SweepManifest
+    /// One run per finished point, in sweep order (the point's own folder when doubled).
+    public var runs: [CollectedRun]
+    public var missing: [String]
+    /// Point name → every folder holding a finished run of it, when more than one.
+    public var doubled: [String: [String]]
+    /// Finished folders whose settings match no point.
+    public var unexpected: [String]
+
+    public var isComplete: Bool { missing.isEmpty && doubled.isEmpty }
+
+    /// Reads `folder`: every sub-folder with results.json except `_…`
+    /// (cache, locks) and `….incomplete-…` (interrupted attempts moved aside).
+    /// - Throws: `SweepError` (not a sweep folder, unreadable results).
+    public static func read(_ folder: URL) throws -> SweepCollection {
+        let manifest = try SweepManifest.read(from: folder)
+        let fm = FileManager.default
+        let entries = try fm.contentsOfDirectory(atPath: folder.path).sorted()
+        var byPoint: [Int: [String]] = [:]
+        var unexpected: [String] = []
+        var results: [String: ExperimentResult] = [:]
+        let indexByName = Dictionary(uniqueKeysWithValues: manifest.points.map { ($0.name, $0.index) })
+        for entry in entries where !entry.hasPrefix("_") && !entry.hasPrefix(".") && !entry.contains(".incomplete-") {
+            let run = folder.appendingPathComponent(entry)
+            let resultsURL = run.appendingPathComponent("results.json")
+            guard fm.fileExists(atPath: resultsURL.path) else { continue }
+            let result: ExperimentResult
+            let record: RunRecord
+            do {
+                result = try JSONDecoder().decode(ExperimentResult.self, from: Data(contentsOf: resultsURL))
+                record = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: run.appendingPathComponent("settings.json")))
+            } catch {
+                throw SweepError("\(run.path): unreadable results.json or settings.json (\(error)); move the folder away and rerun the sweep to redo the point")
+            }
+            results[entry] = result
+            // A point's own folder, or any folder holding exactly a point's settings (a copy, a renamed run).
+            let match = indexByName[entry].flatMap { i in same(manifest.points[i].settings, record.settings) ? i : nil }
+                ?? manifest.points.first { same($0.settings, record.settings) }?.index
+            if let match { byPoint[match, default: []].append(entry) } else { unexpected.append(entry) }
+        }
+        var runs: [CollectedRun] = []
+        var missing: [String] = []
+        var doubled: [String: [String]] = [:]
+        for point in manifest.points {
+            guard let folders = byPoint[point.index] else { missing.append(point.name); continue }
+            if folders.count > 1 { doubled[point.name] = folders }
+            let chosen = folders.contains(point.name) ? point.name : folders[0]
+            runs.append(CollectedRun(point: point, folder: chosen, result: results[chosen]!,
+                                     epochs: readEpochs(folder.appendingPathComponent(chosen).appendingPathComponent("metrics.jsonl"))))
+        }
+        return SweepCollection(manifest: manifest, runs: runs, missing: missing, doubled: doubled, unexpected: unexpected)
+    }
+
+    /// Settings equal up to the BLAS thread count (which does not change what a point is).
+    static func same(_ a: ExperimentSettings, _ b: ExperimentSettings) -> Bool {
+        var a = a, b = b
+        a.threads = 1; b.threads = 1
+        return a == b
+    }
+
+    static func readEpochs(_ url: URL) -> [EpochLogLine] {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(EpochLogLine.self, from: Data($0.utf8)) }
+    }
+
+    /// A one-paragraph account: finished, missing, doubled, unexpected.
+    public var statusText: String {
+        var lines = ["\(runs.count) of \(manifest.points.count) points finished"]
+        if !missing.isEmpty { lines.append("missing (\(missing.count)): " + missing.joined(separator: ", ")) }
+        for (name, folders) in doubled.sorted(by: { $0.key < $1.key }) {
+            lines.append("doubled: \(name) in " + folders.joined(separator: ", "))
+        }
+        if !unexpected.isEmpty { lines.append("folders matching no point (ignored): " + unexpected.joined(separator: ", ")) }
+        return lines.joined(separator: "\n")
+    }
+}

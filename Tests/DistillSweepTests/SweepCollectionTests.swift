@@ -1,0 +1,67 @@
+import XCTest
+import DistillLab
+import DistillReport
+import DistillSweep
+
+/// collect's outputs: the results table files and the SQLite database, queried with the sqlite3 shell.
+final class SweepCollectionTests: SweepTestCase {
+
+    func sqlite(_ database: URL, _ sql: String) throws -> String {
+        let shell = ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let shell else { throw XCTSkip("the sqlite3 shell is not installed (bash .ci/install-deps --test)") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: shell)
+        p.arguments = ["-batch", "-separator", "|", database.path, sql]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, String(decoding: errors, as: UTF8.self))
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func testCollectWritesTablesAndAQueryableDatabase() throws {
+        let out = root.appendingPathComponent("out")
+        let text = SweepTestCase.tinyBase + """
+        sweep:
+          defense.responses: [[keyed-canary], []]
+        seeds: [0, 1]
+
+        """
+        let runner = try SweepRunner(definition: try definition(text), folder: out)
+        XCTAssertEqual(try runner.run().failed, [])
+        let collection = try SweepCollection.read(out)
+        let report = collection.report(title: "test sweep")
+        let written = try collection.writeResults(into: out, report: report)
+        XCTAssertEqual(written.map(\.lastPathComponent), ["results.csv", "results.md", "results.json", "results.sqlite"])
+
+        // Table files: one row per setting, the canary's p-values carried along.
+        let csv = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(csv.count, 1 + 2)
+        XCTAssertTrue(csv[0].contains("soft_student_accuracy_mean") && csv[0].contains("canary_detection_rate_mean"), String(csv[0]))
+        XCTAssertTrue(csv[1].hasPrefix("keyed-canary,keyed-canary,400,2,"), String(csv[1]))
+        XCTAssertTrue(csv[2].hasPrefix("none,none,400,2,"), String(csv[2]))
+        let rows = report.rows
+        XCTAssertEqual(rows[0].canaryStudentPValues.count, 2 * 2, "soft and label students, two seeds")
+        XCTAssertEqual(rows[0].canaryControlPValues.count, 2 * 4, "four controls, two seeds")
+        XCTAssertEqual(rows[1].metrics["benign_accuracy_loss"], MetricSummary(mean: 0, std: 0, n: 2), "no defense costs nothing")
+        XCTAssertEqual(try Report.decodeJSON(Data(contentsOf: out.appendingPathComponent("results.json"))).rows.count, 2)
+
+        let db = out.appendingPathComponent("results.sqlite")
+        XCTAssertEqual(try sqlite(db, "SELECT count(*) FROM runs"), "4")
+        XCTAssertEqual(try sqlite(db, "SELECT name FROM runs ORDER BY point_index"), runner.manifest.points.map(\.name).joined(separator: "\n"))
+        // Every run's epochs, joined to its settings: teacher 2 + 3 students × 2 + 3 baseline students × 2 (defended only).
+        XCTAssertEqual(try sqlite(db, "SELECT r.defense, r.seed, count(*) FROM runs r JOIN epochs e ON e.run = r.name GROUP BY r.name ORDER BY r.point_index"),
+                       "keyed-canary|0|14\nkeyed-canary|1|14\nnone|0|8\nnone|1|8")
+        // Metric columns hold the results' numbers; the full result is there as JSON.
+        let first = collection.runs[0]
+        let soft = try sqlite(db, "SELECT soft_student_accuracy FROM runs WHERE name = '\(first.point.name)'")
+        XCTAssertEqual(Double(soft)!, first.result.student("student-soft")!.testAccuracy, accuracy: 1e-12)
+        XCTAssertEqual(try sqlite(db, "SELECT json_extract(result_json, '$.seed'), defense_responses FROM runs WHERE point_index = 1"),
+                       "1|[\"keyed-canary\"]")
+        XCTAssertEqual(try sqlite(db, "SELECT count(*) FROM runs WHERE canary_false_positive_rate IS NULL"), "2", "undefended runs have no canary")
+        XCTAssertEqual(try sqlite(db, "SELECT mean, n FROM settings WHERE setting = 'none' AND metric = 'defensive_impact_soft'"), "0.0|2")
+    }
+}

@@ -1,0 +1,120 @@
+import XCTest
+import DistillLab
+import DistillConfig
+import DistillSweep
+
+/// Sweep files, the command-line value lists, the product order and the run names.
+final class SweepExpansionTests: SweepTestCase {
+
+    func testFileSweepIsTheProductOfValuesTimesSeedsInOrder() throws {
+        let text = SweepTestCase.tinyBase + """
+        sweep:
+          defense.responses: [[rounding:decimals=2], []]
+          attack:
+            budget: [200, 300]
+        seeds: [0, 5]
+        """
+        let points = try definition(text).points()
+        XCTAssertEqual(points.count, 2 * 2 * 2)
+        XCTAssertEqual(points.map(\.index), Array(0..<8))
+        // First axis slowest, seeds fastest.
+        XCTAssertEqual(points.map(\.name), [
+            "defense.responses=rounding_decimals=2__attack.budget=200__seed=0",
+            "defense.responses=rounding_decimals=2__attack.budget=200__seed=5",
+            "defense.responses=rounding_decimals=2__attack.budget=300__seed=0",
+            "defense.responses=rounding_decimals=2__attack.budget=300__seed=5",
+            "defense.responses=none__attack.budget=200__seed=0",
+            "defense.responses=none__attack.budget=200__seed=5",
+            "defense.responses=none__attack.budget=300__seed=0",
+            "defense.responses=none__attack.budget=300__seed=5",
+        ])
+        XCTAssertEqual(points.map(\.settings.attack.budget), [200, 200, 300, 300, 200, 200, 300, 300])
+        XCTAssertEqual(points.map(\.settings.seed), [0, 5, 0, 5, 0, 5, 0, 5])
+        XCTAssertEqual(points[0].settings.defense.responses, [DefenseSpec(name: "rounding", parameters: ["decimals": "2"])])
+        XCTAssertEqual(points[4].settings.defense.responses, [])
+        XCTAssertEqual(points[1].setting, "defense.responses=rounding_decimals=2__attack.budget=200")
+        // The base part of the file applies to every point.
+        XCTAssertTrue(points.allSatisfy { $0.settings.teacher.training.epochs == 2 && $0.settings.evaluation.controls == 4 })
+        // Same definition, same expansion (stable names and order).
+        XCTAssertEqual(try definition(text).points(), points)
+    }
+
+    func testErrorsInTheBasePartKeepTheirLineNumbers() throws {
+        let text = """
+        sweep:
+          attack.budget: [200, 300]
+        seeds: [0]
+        teacher:
+          training: {epoch: 3}
+        """
+        XCTAssertThrowsError(try definition(text).points()) { error in
+            XCTAssertTrue("\(error)".contains(":5:") && "\(error)".contains("did you mean `epochs`?"), "\(error)")
+        }
+        XCTAssertThrowsError(try definition("sweep:\n  attack.budget: 200\n")) { error in
+            XCTAssertTrue("\(error)".contains(":2: `sweep.attack.budget` must be a list of values"), "\(error)")
+        }
+        XCTAssertThrowsError(try definition("sweep:\n  attack.budget: [200, -1]\n").points()) { error in
+            XCTAssertTrue("\(error)".contains("the value -1 of `attack.budget`") && "\(error)".contains("budget must be positive"), "\(error)")
+        }
+        XCTAssertThrowsError(try definition("seeds: [1, 1]\n")) { error in
+            XCTAssertTrue("\(error)".contains("lists a seed twice"), "\(error)")
+        }
+    }
+
+    func testCommandLineValueListsKeepCommasInsideSpecs() throws {
+        func split(_ s: String) throws -> [String] { try SweepValues.split(s, argument: "k=" + s) }
+        XCTAssertEqual(try split("[rounding:decimals=2]|[gaussian-noise:sigma=0.1,rounding:decimals=1]|[]"),
+                       ["[rounding:decimals=2]", "[gaussian-noise:sigma=0.1,rounding:decimals=1]", "[]"])
+        XCTAssertEqual(try split("200,400"), ["200", "400"])
+        XCTAssertEqual(try split("[16],[32,16]"), ["[16]", "[32,16]"])
+        XCTAssertEqual(try split("'jacobian:lambda=0.1,rounds=2'"), ["'jacobian:lambda=0.1,rounds=2'"])
+        XCTAssertEqual(try split("{}|"), ["{}", ""])
+        XCTAssertEqual(try split("random|jacobian:lambda=0.1,rounds=2"), ["random", "jacobian:lambda=0.1,rounds=2"])
+        XCTAssertThrowsError(try split("random,jacobian:lambda=0.1")) { error in
+            XCTAssertTrue("\(error)".contains("ambiguous") && "\(error)".contains("separate sweep values with '|'"), "\(error)")
+        }
+        XCTAssertThrowsError(try split("[16,32")) { XCTAssertTrue("\($0)".contains("unbalanced"), "\($0)") }
+    }
+
+    func testCommandLineAxesSeedsAndFixedOverrides() throws {
+        let d = try SweepDefinition.make(file: nil, arguments: [
+            "teacher.training.epochs=2", "student.training.epochs=2", "evaluation.controls=4",
+            "defense.responses=[rounding:decimals=2]|[gaussian-noise:sigma=0.1,rounding:decimals=1]|[]",
+            "seeds=0,1",
+        ])
+        let points = try d.points()
+        XCTAssertEqual(points.count, 6)
+        XCTAssertEqual(points.map(\.name), [
+            "defense.responses=rounding_decimals=2__seed=0", "defense.responses=rounding_decimals=2__seed=1",
+            "defense.responses=gaussian-noise_sigma=0.1_rounding_decimals=1__seed=0",
+            "defense.responses=gaussian-noise_sigma=0.1_rounding_decimals=1__seed=1",
+            "defense.responses=none__seed=0", "defense.responses=none__seed=1",
+        ])
+        XCTAssertEqual(points[2].settings.defense.responses.map(\.description), ["gaussian-noise:sigma=0.1", "rounding:decimals=1"])
+        XCTAssertEqual(points[5].settings.teacher.training.epochs, 2)
+
+        // The command line replaces the file's axis on a key, and a fixed value removes it.
+        let replaced = try definition(arguments: ["defense.responses=[label-only]|[]"]).points()
+        XCTAssertEqual(Set(replaced.map(\.setting)), ["defense.responses=label-only", "defense.responses=none"])
+        let fixed = try definition(arguments: ["defense.responses=[label-only]", "seeds=3"]).points()
+        XCTAssertEqual(fixed.map(\.name), ["seed=3"])
+        XCTAssertEqual(fixed[0].setting, "base")
+        XCTAssertEqual(fixed[0].settings.defense.responses.map(\.name), ["label-only"])
+    }
+
+    func testNamesAreFilesystemSafeUniqueAndShortened() throws {
+        // Quoted and plain spellings of one defense sanitise alike: both names get a distinguishing hash.
+        let same = try SweepDefinition.make(file: nil, arguments: ["defense.responses=[rounding:decimals=2]|[\"rounding:decimals=2\"]"]).points()
+        XCTAssertEqual(same.count, 2)
+        XCTAssertNotEqual(same[0].name, same[1].name)
+        XCTAssertTrue(same.allSatisfy { $0.name.hasPrefix("defense.responses=rounding_decimals=2-") }, "\(same.map(\.name))")
+        // A long pipeline is cut to 100 characters plus a hash.
+        let long = "[" + (1...8).map { "gaussian-noise:sigma=0.0\($0)" }.joined(separator: ",") + "]"
+        let points = try SweepDefinition.make(file: nil, arguments: ["defense.responses=\(long)|[]"]).points()
+        XCTAssertEqual(points[0].setting.count, 100 + 1 + 10)
+        for p in points {
+            XCTAssertTrue(p.name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._=+-".contains($0)) }, p.name)
+            XCTAssertFalse(p.name.hasPrefix("_") || p.name.hasPrefix("."))
+        }
+    }
+}
