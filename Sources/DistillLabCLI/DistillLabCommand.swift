@@ -7,7 +7,7 @@ struct DistillLabCommand: ParsableCommand {
         commandName: "distill-lab",
         abstract: "Measure what distillation defenses cost a thief and honest users.",
         version: DistillLabVersion.current,
-        subcommands: [Train.self, Defenses.self, Attacks.self, Verify.self, Bench.self, Sweep.self, Collect.self, ReportCommand.self],
+        subcommands: [Train.self, Sweep.self, Collect.self, ReportCommand.self, Verify.self, Defenses.self, Attacks.self, Bench.self],
         defaultSubcommand: Train.self
     )
 }
