@@ -9,32 +9,33 @@
 # answers are as good as honest labels), fidelity above accuracy (students
 # copy the teacher's mistakes too), and small spread across seeds.
 # Run: bash Notebooks-as-scripts/01-baselines.sh   (QUICK=1 for one seed, short training)
-set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib.sh"
 
-# %% Build once; install what is missing.
-bash .ci/install-deps
-swift build -c release --product distill-lab >/dev/null
-bin=.build/release/distill-lab
-
-stamp=$(date -u +%Y%m%d-%H%M%S)
-out=Notebooks-as-scripts/results/01-baselines/$stamp
-mkdir -p "$out"
-
-if [[ "${QUICK:-0}" == 1 ]]; then
-    seeds=(0); digits_args=(--teacher-epochs 20 --student-epochs 30)
-    fmnist_args=(--teacher-epochs 2 --student-epochs 2 --budget 2000)
+# %% Each dataset runs with its own recipe (digits: 64-256-128-10 teacher,
+# 400 queries; Fashion-MNIST: 784-512-256-10 teacher, 20,000 queries).
+if [[ "$mode" == quick ]]; then
+    seeds=(0); digits=(teacher.training.epochs=10 student.training.epochs=15)
+    fashion=(teacher.training.epochs=1 student.training.epochs=1 attack.budget=1000)
 else
-    seeds=(0 1 2); digits_args=(); fmnist_args=()
+    seeds=(0 1 2); digits=(); fashion=()
 fi
-
-# %% Digits (shipped), then Fashion-MNIST (Debian's package): one run per seed.
+mkdir -p "$out"
 for seed in "${seeds[@]}"; do
-    "$bin" train --quiet --seed "$seed" --output "$out" --run-name "digits-seed$seed" "${digits_args[@]}" | tee "$out/digits-seed$seed.txt"
-    "$bin" train --quiet --dataset fashion-mnist --seed "$seed" --output "$out" --run-name "fashion-mnist-seed$seed" "${fmnist_args[@]}" | tee "$out/fashion-mnist-seed$seed.txt"
+    "$bin" train --quiet --output "$out" --run-name "digits-seed$seed" seed=$seed "${digits[@]}" > "$out/digits-seed$seed.txt"
+    "$bin" train --quiet --dataset fashion-mnist --output "$out" --run-name "fashion-mnist-seed$seed" seed=$seed "${fashion[@]}" > "$out/fashion-mnist-seed$seed.txt"
 done
+cat "$out"/*-seed*.txt > "$out/results.md"
+echo "results: $out/results.md"
 
 # %% [markdown]
-# Each run folder holds settings.json (resolved settings and environment),
-# metrics.jsonl (per-epoch curves), results.json and the checkpoints.
-echo "results: $out"
+# Each run folder holds settings.json and config.yaml (resolved settings and
+# environment), metrics.jsonl (per-epoch curves), results.json and the checkpoints.
+if [[ "$mode" == full ]]; then
+    dest=$notebooks/published/$script
+    if [[ -e "$dest" && "${REPUBLISH:-0}" != 1 ]]; then echo "published results exist at $dest; REPUBLISH=1 replaces them" >&2; exit 1; fi
+    rm -rf "$dest" && mkdir -p "$dest"
+    { echo "# $script — full run"; echo; echo "- command: \`bash Notebooks-as-scripts/$script.sh\`";
+      echo "- commit: $(git rev-parse HEAD)"; echo "- runtime: $(( $(date +%s) - started )) s on $(nproc) cores"; echo;
+      for f in "$out"/*-seed*.txt; do echo '```'; cat "$f"; echo '```'; done; } > "$dest/RUN.md"
+    echo "published: $dest"
+fi

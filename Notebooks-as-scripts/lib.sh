@@ -1,0 +1,62 @@
+# Shared plumbing of the numbered notebook scripts (sourced, not run).
+#
+#   QUICK=1          reduced run (one seed, short training) — what CI runs
+#   DISTILL_LAB_BIN  use this binary instead of building one (tests set it)
+#   OUT              where run folders go (default Notebooks-as-scripts/results/<script>/<mode>-<UTC time>)
+#   REPUBLISH=1      allow a full run to replace its published results
+#
+# A full run publishes its collected table, report and runtime to
+# Notebooks-as-scripts/published/<script>/ — never over an earlier publication
+# unless REPUBLISH=1.
+set -euo pipefail
+notebooks=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(dirname "$notebooks")
+cd "$root"
+script=$(basename "$0" .sh)
+mode=$([[ "${QUICK:-0}" == 1 ]] && echo quick || echo full)
+started=$(date +%s)
+
+# The binary: given, or built once in release mode (installing what is missing).
+if [[ -n "${DISTILL_LAB_BIN:-}" ]]; then
+    bin=$DISTILL_LAB_BIN
+else
+    bash .ci/install-deps
+    swift build -c release --product distill-lab >/dev/null
+    bin=$root/.build/release/distill-lab
+fi
+out=${OUT:-$notebooks/results/$script/$mode-$(date -u +%Y%m%d-%H%M%S)}
+mkdir -p "$(dirname "$out")"
+
+# sweep SWEEP_FILE [key=value …]: runs the sweep into $out, collects it and writes the report.
+sweep() {
+    local file=$1; shift
+    "$bin" sweep "$file" "$@" --output "$out" --quiet
+    "$bin" collect "$out" --require-complete >/dev/null
+    "$bin" report "$out" >/dev/null
+    echo "results: $out/results.md, report: $out/report/report.html"
+}
+
+# publish: after a full run, copies the collected results and report beside the scripts.
+publish() {
+    [[ "$mode" == full ]] || return 0
+    local dest=$notebooks/published/$script
+    if [[ -e "$dest" && "${REPUBLISH:-0}" != 1 ]]; then
+        echo "published results exist at $dest; rerun with REPUBLISH=1 to replace them" >&2
+        return 1
+    fi
+    rm -rf "$dest.tmp" && mkdir -p "$dest.tmp"
+    cp "$out"/results.md "$out"/results.csv "$dest.tmp"/
+    cp "$out"/report/report.html "$out"/report/*.svg "$dest.tmp"/
+    {
+        echo "# $script — full run"
+        echo
+        echo "- command: \`bash Notebooks-as-scripts/$script.sh\`"
+        echo "- commit: $(git rev-parse HEAD 2>/dev/null || echo unknown)"
+        echo "- finished: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+        echo "- runtime: $(( $(date +%s) - started )) s on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
+        echo
+        cat "$out"/results.md
+    } > "$dest.tmp/RUN.md"
+    rm -rf "$dest" && mv "$dest.tmp" "$dest"
+    echo "published: $dest"
+}

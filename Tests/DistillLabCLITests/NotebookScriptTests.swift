@@ -1,0 +1,67 @@
+import XCTest
+import Foundation
+
+/// The quick mode of every numbered notebook script runs end to end with the
+/// built binary and produces its table (and, for sweeps, a complete collection
+/// and the report).
+final class NotebookScriptTests: XCTestCase {
+    var root: URL!
+    override func setUpWithError() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("nb-\(UUID().uuidString)")
+        guard FileManager.default.isExecutableFile(atPath: DistillLabBinary.url.path) else {
+            throw XCTSkip("distill-lab is not built next to the tests")
+        }
+    }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: root) }
+
+    /// The package root, from this file's location.
+    var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    func runQuick(_ script: String) throws -> URL {
+        let out = root.appendingPathComponent(script)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [packageRoot.appendingPathComponent("Notebooks-as-scripts/\(script).sh").path]
+        var env = ProcessInfo.processInfo.environment
+        env["QUICK"] = "1"
+        env["DISTILL_LAB_BIN"] = DistillLabBinary.url.path
+        env["OUT"] = out.path
+        p.environment = env
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, "\(script): \(errText)")
+        return out
+    }
+
+    /// Data rows of a Markdown table (lines starting with "| " after the separator row).
+    func tableRows(_ url: URL) throws -> [String] {
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map(String.init)
+        guard let sep = lines.firstIndex(where: { $0.hasPrefix("| :--") || $0.hasPrefix("|:--") || $0.hasPrefix("| ---") }) else { return [] }
+        return lines[(sep + 1)...].filter { $0.hasPrefix("|") }
+    }
+
+    func testBaselinesScript() throws {
+        let out = try runQuick("01-baselines")
+        let table = try String(contentsOf: out.appendingPathComponent("results.md"), encoding: .utf8)
+        XCTAssertTrue(table.contains("distill-lab train: digits"))
+        XCTAssertTrue(table.contains("distill-lab train: fashion-mnist") || !FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist"))
+    }
+
+    func testSweepScriptsProduceTheirTablesAndReports() throws {
+        // script → settings its quick mode sweeps (one seed each).
+        let expected = ["02-query-budget": 2, "03-perturbations": 12, "04-canaries": 1, "05-adaptive-attackers": 4, "06-detection": 2]
+        for (script, rows) in expected.sorted(by: { $0.key < $1.key }) {
+            let out = try runQuick(script)
+            XCTAssertEqual(try tableRows(out.appendingPathComponent("results.md")).count, rows, script)
+            let html = try String(contentsOf: out.appendingPathComponent("report/report.html"), encoding: .utf8)
+            XCTAssertTrue(html.contains("id=\"tradeoff-plot\""), script)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: packageRoot.appendingPathComponent("Notebooks-as-scripts/published/\(script)/quick").path))
+        }
+    }
+}
