@@ -27,13 +27,15 @@ fi
 out=${OUT:-$notebooks/results/$script/$mode-$(date -u +%Y%m%d-%H%M%S)}
 mkdir -p "$(dirname "$out")"
 
-# sweep SWEEP_FILE [key=value …]: runs the sweep into $out, collects it and writes the report.
+# sweep SWEEP_FILE [key=value …]: runs the sweep into $out (or $out/$PART when
+# a study has several sweeps), collects it and writes the report.
 sweep() {
     local file=$1; shift
-    "$bin" sweep "$file" "$@" --output "$out" --quiet
-    "$bin" collect "$out" --require-complete >/dev/null
-    "$bin" report "$out" >/dev/null
-    echo "results: $out/results.md, report: $out/report/report.html"
+    local dir=$out${PART:+/$PART}
+    "$bin" sweep "$file" "$@" --output "$dir" --quiet
+    "$bin" collect "$dir" --require-complete >/dev/null
+    "$bin" report "$dir" >/dev/null
+    echo "results: $dir/results.md, report: $dir/report/report.html"
 }
 
 # publish: after a full run, copies the collected results and report beside the scripts.
@@ -45,8 +47,13 @@ publish() {
         return 1
     fi
     rm -rf "$dest.tmp" && mkdir -p "$dest.tmp"
-    cp "$out"/results.md "$out"/results.csv "$dest.tmp"/
-    cp "$out"/report/report.html "$out"/report/*.svg "$dest.tmp"/
+    local parts=(.)
+    [[ -e "$out/results.md" ]] || parts=($(cd "$out" && ls -d */ | tr -d /))
+    for part in "${parts[@]}"; do
+        mkdir -p "$dest.tmp/$part"
+        cp "$out/$part"/results.md "$out/$part"/results.csv "$dest.tmp/$part"/
+        cp "$out/$part"/report/report.html "$out/$part"/report/*.svg "$dest.tmp/$part"/
+    done
     {
         echo "# $script — full run"
         echo
@@ -54,8 +61,7 @@ publish() {
         echo "- commit: $(git rev-parse HEAD 2>/dev/null || echo unknown)"
         echo "- finished: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
         echo "- runtime: $(( $(date +%s) - started )) s on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
-        echo
-        cat "$out"/results.md
+        for part in "${parts[@]}"; do echo; [[ "$part" == . ]] || echo "## $part"; echo; cat "$out/$part"/results.md; done
     } > "$dest.tmp/RUN.md"
     rm -rf "$dest" && mv "$dest.tmp" "$dest"
     echo "published: $dest"

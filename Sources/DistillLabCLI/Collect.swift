@@ -23,11 +23,7 @@ extension DistillLabCommand {
 
         func run() throws {
             let url = URL(fileURLWithPath: folder)
-            let collection: SweepCollection
-            do { collection = try SweepCollection.read(url) } catch let e as SweepError { throw CommandError(e.description) }
-            printError(collection.statusText)
-            let report = collection.report(title: title)
-            try collection.writeResults(into: url, report: report)
+            let (collection, report) = try collectSweep(url, title: title)
             print(report.markdownTable(), terminator: "")
             printError("wrote results.csv, results.md, results.json and results.sqlite in \(folder)")
             if requireComplete && !collection.isComplete {
@@ -55,15 +51,22 @@ extension DistillLabCommand {
 
         func run() throws {
             let url = URL(fileURLWithPath: folder)
-            let collection: SweepCollection
-            do { collection = try SweepCollection.read(url) } catch let e as SweepError { throw CommandError(e.description) }
-            printError(collection.statusText)
-            let report = collection.report(title: title)
-            try collection.writeResults(into: url, report: report)
+            let (collection, report) = try collectSweep(url, title: title)
             let target = output.map { URL(fileURLWithPath: $0) } ?? url.appendingPathComponent("report")
             let files = try report.writeAll(to: target, overwrite: true)
             print(target.appendingPathComponent("report.html").path)
             printError("wrote \(files.count) files in \(target.path)")
         }
     }
+}
+
+/// Reads every finished point of the sweep in `folder`, prints its status and
+/// refreshes `folder/results.*` (CSV, Markdown, JSON, SQLite).
+func collectSweep(_ folder: URL, title: String?) throws -> (SweepCollection, Report) {
+    let collection: SweepCollection
+    do { collection = try SweepCollection.read(folder) } catch let e as SweepError { throw CommandError(e.description) }
+    printError(collection.statusText)
+    let report = collection.report(title: title)
+    try collection.writeResults(into: folder, report: report)
+    return (collection, report)
 }
