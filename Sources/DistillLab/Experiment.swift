@@ -94,8 +94,9 @@ public struct Experiment {
             let utility = BenignUtility.measure(clean: clean, defended: defended, labels: splits.test.labels)
             defenseOutcome = DefenseOutcome(responses: s.defense.responses.map(\.description),
                                             nastyTeacher: s.defense.nastyTeacher, benignUtility: utility)
+            let pipeline = s.defense.responses.map(\.description).joined(separator: " → ")
             onEvent(.stage(String(format: "defense %@: honest users' accuracy %.4f (clean %.4f), mean L1 %.4f, mean KL %.4f",
-                                  s.defense.responses.map(\.description).joined(separator: " → ").isEmpty ? "nasty-teacher" : s.defense.responses.map(\.description).joined(separator: " → "),
+                                  pipeline.isEmpty ? "nasty-teacher" : pipeline,
                                   utility.defendedAccuracy, utility.cleanAccuracy, utility.meanL1, utility.meanKL)))
         }
         let oracle = Oracle(teacher: teacher, defenses: defenses, defenseStream: RandomStream(seed: s.seed, purpose: .defense))
