@@ -61,7 +61,4 @@ public final class Oracle {
         for m in monitors { m.observe(client: client, queries: queries, responses: responses) }
         return responses
     }
-
-    /// The undefended teacher's probabilities, for the owner's own evaluation (not counted, no defense).
-    public func ownerProbabilities(_ inputs: Matrix) -> Matrix { teacher.probabilities(inputs) }
 }

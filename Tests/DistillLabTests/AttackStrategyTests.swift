@@ -153,16 +153,6 @@ final class AttackStrategyTests: XCTestCase {
         XCTAssertEqual(a.notes["average-repeats.repeats"], "3")
     }
 
-    func testRandomStrategyMatchesRandomPoolAttacker() throws {
-        let f = try fixture()
-        let (a, _) = try run("random", budget: 200)
-        var rng = RandomStream(seed: 7, purpose: .attack)
-        let old = try RandomPoolAttacker(budget: 200, batchSize: 64, client: "thief")
-            .collect(from: f.oracle(budget: 200), pool: f.splits.attackerPool.features, rng: &rng)
-        XCTAssertEqual(a.transfer.poolIndices, old.poolIndices)
-        XCTAssertEqual(a.transfer.responses.values, old.responses.values)
-    }
-
     func testJacobianStopsAtRoundsAndSaysWhatWasLeft() throws {
         // seed 40 → 80 → 160 after two rounds: 160 of 300 distinct inputs.
         let (a, oracle) = try run("jacobian:seed-size=40,rounds=2", budget: 300)

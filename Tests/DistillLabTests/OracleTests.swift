@@ -77,20 +77,24 @@ final class OracleTests: XCTestCase {
         XCTAssertEqual(second.calls, 2)
         let top = teacher.predictions(x)
         for r in 0..<5 { for j in 0..<3 { XCTAssertEqual(answer[r, j], j == Int(top[r]) ? 0.5 : 0) } }
-        // The owner's view is undefended and uncounted.
-        XCTAssertEqual(oracle.ownerProbabilities(x).values, teacher.probabilities(x).values)
         XCTAssertEqual(oracle.totalQueries, 10)
     }
 }
 
+/// The `random` strategy, the attacker of the foundation experiment.
 final class AttackerTests: XCTestCase {
+    func context(pool: Matrix, budget: Int, batch: Int = 500) -> AttackContext {
+        AttackContext(pool: pool, budget: budget, queryBatch: batch, studentSizes: [pool.cols, 2],
+                      studentTraining: TrainingConfig(epochs: 1, selection: .last))
+    }
+
     func testCollectsExactlyTheBudgetOfDistinctPoolRows() throws {
         var rng = RandomStream(seed: 1, purpose: .teacherInit)
         let teacher = MLP(sizes: [3, 4, 2], rng: &rng)
         let oracle = Oracle(teacher: teacher, defenseStream: RandomStream(seed: 0, purpose: .defense))
         let pool = Matrix(rows: 50, cols: 3, values: (0..<150).map { Float($0) / 150 })
         var attack = RandomStream(seed: 3, purpose: .attack)
-        let transfer = try RandomPoolAttacker(budget: 23, batchSize: 5).collect(from: oracle, pool: pool, rng: &attack)
+        let transfer = try RandomPoolStrategy().collect(from: oracle, context: context(pool: pool, budget: 23, batch: 5), rng: &attack)
         XCTAssertEqual(transfer.count, 23)
         XCTAssertEqual(Set(transfer.poolIndices).count, 23)
         XCTAssertEqual(oracle.queryCounts["attacker"], 23)
@@ -103,9 +107,10 @@ final class AttackerTests: XCTestCase {
         var rng = RandomStream(seed: 1, purpose: .teacherInit)
         let oracle = Oracle(teacher: MLP(sizes: [3, 2], rng: &rng), defenseStream: RandomStream(seed: 0, purpose: .defense))
         var attack = RandomStream(seed: 3, purpose: .attack)
-        XCTAssertThrowsError(try RandomPoolAttacker(budget: 11).collect(from: oracle, pool: Matrix(rows: 10, cols: 3), rng: &attack)) { e in
-            XCTAssertEqual(e as? ExperimentError, .budgetExceedsPool(budget: 11, pool: 10))
-            XCTAssertTrue("\(e)".contains("at most 10"))
+        XCTAssertThrowsError(try RandomPoolStrategy().collect(from: oracle, context: context(pool: Matrix(rows: 10, cols: 3), budget: 11), rng: &attack)) { e in
+            guard case .incompatible = e as? AttackError else { return XCTFail("\(e)") }
+            XCTAssertTrue("\(e)".contains("at most 10"), "\(e)")
         }
+        XCTAssertEqual(oracle.totalQueries, 0, "nothing is queried before the check")
     }
 }

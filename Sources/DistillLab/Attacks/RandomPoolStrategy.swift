@@ -3,9 +3,8 @@ import DistillCore
 
 /// `random`: distinct pool rows drawn uniformly (Knockoff-random, Copycat).
 ///
-/// Draws `⌊budget / repeats⌋` rows with `rng.sample`, exactly as
-/// `RandomPoolAttacker` does, so with no counters the same stream gives the
-/// same transfer set as `RandomPoolAttacker`.
+/// Draws `⌊budget / repeats⌋` distinct rows with `rng.sample` and queries
+/// them in batches of the context's query batch.
 public struct RandomPoolStrategy: QueryStrategy {
     public var name: String { "random" }
     public init() {}

@@ -1,7 +1,7 @@
 import Foundation
 import DistillCore
 
-/// Building, combining and filtering transfer sets outside `RandomPoolAttacker`.
+/// Building, combining and filtering transfer sets.
 ///
 /// `poolIndices` is row-aligned with `inputs` when every queried input is a
 /// pool row (random, active learning); it is EMPTY when some inputs are not
