@@ -37,7 +37,7 @@ let package = Package(
         // Statistics used by verifiers and detectors (no BLAS).
         .target(name: "DistillStats"),
         // Sweep reports: Markdown/CSV tables and a self-contained HTML page with SVG plots.
-        .target(name: "DistillReport", dependencies: ["DistillStats"]),
+        .target(name: "DistillReport", dependencies: ["DistillStats", "DistillCore"]),
         // Layers, MLP, losses, optimizers, the training loop, checkpoints.
         .target(name: "DistillNN", dependencies: ["DistillCore", "CKernels"]),
         // Datasets, loaders (IDX, CSV, gzip), splits.

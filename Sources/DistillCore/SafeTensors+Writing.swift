@@ -1,24 +1,6 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 // safetensors writing: deterministic F32 encoding and an atomic, no-clobber file write.
-
-/// write(2); named apart because `SafeTensors.write` shadows it inside the extension.
-private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.write(fd, buffer, count)
-    #elseif canImport(Musl)
-    return Musl.write(fd, buffer, count)
-    #else
-    return Darwin.write(fd, buffer, count)
-    #endif
-}
 
 extension SafeTensors {
     /// Encodes tensors as safetensors bytes, all as `F32`.
@@ -124,76 +106,16 @@ extension SafeTensors {
         }
         let data = try encode(tensors, metadata: metadata)
 
-        let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp").path
-        try writeFully(data, to: temporary, destination: path)
-        var moved = false
-        defer { if !moved { _ = unlink(temporary) } }
-
-        if overwrite {
-            guard rename(temporary, path) == 0 else {
-                throw SafeTensorsError.io(path: path, operation: "renaming the temporary file into place", detail: errnoDescription())
-            }
-            moved = true
-        } else {
-            // link(2) fails with EEXIST instead of replacing: an atomic no-clobber move.
-            if link(temporary, path) == 0 {
-                _ = unlink(temporary)
-                moved = true
-            } else {
-                let code = errno
-                if code == EEXIST { throw SafeTensorsError.fileExists(path: path) }
-                // A file system without hard links: fall back to check-then-rename.
-                guard code == EPERM || code == ENOTSUP || code == EOPNOTSUPP || code == EXDEV || code == EMLINK else {
-                    throw SafeTensorsError.io(path: path, operation: "moving the temporary file into place", detail: errnoDescription(code))
-                }
-                if FileManager.default.fileExists(atPath: path) { throw SafeTensorsError.fileExists(path: path) }
-                guard rename(temporary, path) == 0 else {
-                    throw SafeTensorsError.io(path: path, operation: "renaming the temporary file into place", detail: errnoDescription())
-                }
-                moved = true
+        do {
+            try AtomicFile.write(data, to: url, overwrite: overwrite)
+        } catch let failure as AtomicFile.Failure {
+            switch failure {
+            case let .exists(p): throw SafeTensorsError.fileExists(path: p)
+            case let .io(p, operation, detail): throw SafeTensorsError.io(path: p, operation: operation, detail: detail)
             }
         }
     }
 
-    /// Creates `path` exclusively, writes all of `data` and fsyncs; removes it on failure.
-    private static func writeFully(_ data: Data, to path: String, destination: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            let code = errno
-            let folder = (destination as NSString).deletingLastPathComponent
-            let hint = code == ENOENT ? " (the folder \(folder.isEmpty ? "." : folder) does not exist; create it first)"
-                : code == EACCES ? " (no permission to write in \(folder.isEmpty ? "." : folder))" : ""
-            throw SafeTensorsError.io(path: destination, operation: "creating a temporary file", detail: errnoDescription(code) + hint)
-        }
-        var failure: SafeTensorsError?
-        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            var written = 0
-            while written < raw.count {
-                let n = posixWrite(fd, raw.baseAddress! + written, raw.count - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = .io(path: destination, operation: "writing", detail: errnoDescription())
-                    return
-                }
-                written += n
-            }
-        }
-        if failure == nil, fsync(fd) != 0 {
-            failure = .io(path: destination, operation: "flushing to disk", detail: errnoDescription())
-        }
-        if close(fd) != 0, failure == nil {
-            failure = .io(path: destination, operation: "closing", detail: errnoDescription())
-        }
-        if let failure {
-            _ = unlink(path)
-            throw failure
-        }
-    }
-
-    private static func errnoDescription(_ code: Int32 = errno) -> String {
-        String(cString: strerror(code))
-    }
 
     /// Appends `string` as a JSON string literal, escaped as serde_json does.
     private static func appendJSONString(_ string: String, to out: inout [UInt8]) {

@@ -1,4 +1,5 @@
 import Foundation
+import DistillCore
 
 /// A run's output folder. Created fresh, never reused: results are never
 /// overwritten. Files are written whole (temp file + rename) so an interrupted
@@ -35,11 +36,11 @@ public struct RunDirectory {
 
     /// Writes `data` to `name` atomically; refuses to replace an existing file.
     public func write(_ data: Data, to name: String) throws {
-        let target = file(name)
-        guard !FileManager.default.fileExists(atPath: target.path) else { throw ExperimentError.outputExists(target.path) }
-        let temp = url.appendingPathComponent(".\(name).partial")
-        try data.write(to: temp)
-        try FileManager.default.moveItem(at: temp, to: target)
+        do {
+            try AtomicFile.write(data, to: file(name), overwrite: false)
+        } catch AtomicFile.Failure.exists(let path) {
+            throw ExperimentError.outputExists(path)
+        }
     }
 
     /// Pretty, key-sorted JSON of `value`, written atomically.

@@ -51,7 +51,7 @@ extension DistillLabCommand {
 
         func run() throws {
             let url = URL(fileURLWithPath: folder)
-            let (collection, report) = try collectSweep(url, title: title)
+            let (_, report) = try collectSweep(url, title: title)
             let target = output.map { URL(fileURLWithPath: $0) } ?? url.appendingPathComponent("report")
             let files = try report.writeAll(to: target, overwrite: true)
             print(target.appendingPathComponent("report.html").path)

@@ -23,12 +23,12 @@ extension MLP {
         return out
     }
 
-    /// Writes the checkpoint; refuses to overwrite an existing file.
-    public func save(to url: URL, metadata: [String: String] = [:]) throws {
+    /// Writes the checkpoint atomically; refuses to replace an existing file unless `overwrite`.
+    public func save(to url: URL, metadata: [String: String] = [:], overwrite: Bool = false) throws {
         var meta = metadata
         meta["architecture"] = architecture
         meta["activation"] = "relu"
-        try SafeTensors.write(namedTensors(), metadata: meta, to: url)
+        try SafeTensors.write(namedTensors(), metadata: meta, to: url, overwrite: overwrite)
     }
 
     /// Loads a checkpoint written by `save` (or any file with the same names and shapes).

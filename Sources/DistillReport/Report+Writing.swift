@@ -1,4 +1,5 @@
 import Foundation
+import DistillCore
 
 /// Why a report could not be written.
 public enum ReportError: Error, CustomStringConvertible, Equatable {
@@ -91,34 +92,12 @@ public enum ReportFile {
     ///
     /// - Throws: `ReportError.outputExists` or `ReportError.cannotWrite`.
     public static func write(_ data: Data, to url: URL, overwrite: Bool) throws {
-        let path = url.path
-        if !overwrite && FileManager.default.fileExists(atPath: path) { throw ReportError.outputExists(path) }
-        let folder = url.deletingLastPathComponent()
-        let temp = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).partial")
-        let fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard fd >= 0 else { throw ReportError.cannotWrite(path, String(cString: strerror(errno))) }
-        defer { unlink(temp.path) }  // after a successful link or rename this removes only the temp name
-        var failure: String?
-        data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = String(cString: strerror(errno)); break
-                }
-                offset += n
-            }
-        }
-        if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
-        close(fd)
-        if let failure { throw ReportError.cannotWrite(path, failure) }
-        if overwrite {
-            guard rename(temp.path, path) == 0 else { throw ReportError.cannotWrite(path, String(cString: strerror(errno))) }
-        } else {
-            guard link(temp.path, path) == 0 else {
-                if errno == EEXIST { throw ReportError.outputExists(path) }
-                throw ReportError.cannotWrite(path, String(cString: strerror(errno)))
+        do {
+            try AtomicFile.write(data, to: url, overwrite: overwrite)
+        } catch let failure as AtomicFile.Failure {
+            switch failure {
+            case let .exists(path): throw ReportError.outputExists(path)
+            case let .io(path, _, detail): throw ReportError.cannotWrite(path, detail)
             }
         }
     }

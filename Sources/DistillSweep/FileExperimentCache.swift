@@ -1,4 +1,5 @@
 import Foundation
+import DistillCore
 import DistillLab
 import DistillNN
 
@@ -68,29 +69,16 @@ public final class FileExperimentCache: ExperimentCache {
 
     func store(_ training: CachedTraining, in dir: URL, key: String, model url: (String) -> URL) throws {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        // Both writes are atomic renames: a concurrent shard writing the same
+        // entry (identical content) replaces it, the last one wins. JSON last,
+        // so an entry exists only once its models do.
         for m in training.models {
-            let target = url(m.result.role)
-            let temp = Self.temporary(for: target)
-            try m.model.save(to: temp, metadata: ["role": m.result.role, "cacheKey": key])
-            try Self.replace(target, with: temp)
+            try m.model.save(to: url(m.result.role), metadata: ["role": m.result.role, "cacheKey": key], overwrite: true)
         }
         let json = dir.appendingPathComponent(key + ".json")
-        let temp = Self.temporary(for: json)
-        try JSONCoding.pretty(Entry(results: training.models.map(\.result), epochLog: training.epochLog)).write(to: temp)
-        try Self.replace(json, with: temp)
-    }
-
-    /// A hidden name beside `url`, unique to this process and call.
-    static func temporary(for url: URL) -> URL {
-        url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).partial")
-    }
-
-    /// rename(2): atomic, and replaces an entry another shard wrote meanwhile.
-    static func replace(_ target: URL, with temp: URL) throws {
-        guard rename(temp.path, target.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temp.path)
-            throw SweepError("cannot write the cache file \(target.path): \(reason)")
+        let entry = try JSONCoding.pretty(Entry(results: training.models.map(\.result), epochLog: training.epochLog))
+        do { try AtomicFile.write(entry, to: json, overwrite: true) } catch {
+            throw SweepError("cannot write the cache file \(json.path): \(error)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import DistillCore
 import DistillLab
 import DistillReport
 
@@ -18,7 +19,7 @@ extension SweepCollection {
     /// - `settings`: the results table in long form: `setting` (the label),
     ///   `defense`, `budget`, `seeds`, `metric`, `mean`, `std`, `n`.
     public func writeSQLite(to url: URL) throws {
-        let temp = FileExperimentCache.temporary(for: url)
+        let temp = AtomicFile.temporaryURL(beside: url)
         defer { unlink(temp.path) }
         do {
             let db = try SQLiteDatabase(path: temp.path)
@@ -28,8 +29,8 @@ extension SweepCollection {
             try writeSettings(db)
             try db.execute("COMMIT")
         }
-        guard rename(temp.path, url.path) == 0 else {
-            throw SweepError("cannot write \(url.path): \(String(cString: strerror(errno)))")
+        do { try AtomicFile.install(temp, at: url, overwrite: true) } catch {
+            throw SweepError("cannot write \(url.path): \(error)")
         }
     }
 

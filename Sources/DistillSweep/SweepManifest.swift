@@ -1,4 +1,5 @@
 import Foundation
+import DistillCore
 import DistillLab
 
 /// `DIR/sweep.json`: the sweep a folder holds, written by the first
@@ -35,13 +36,11 @@ public struct SweepManifest: Codable, Sendable, Equatable {
     public func install(in folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let url = folder.appendingPathComponent(Self.fileName)
-        if !FileManager.default.fileExists(atPath: url.path) {
-            let temp = FileExperimentCache.temporary(for: url)
-            try JSONCoding.pretty(self).write(to: temp)
-            defer { unlink(temp.path) }
-            // link(2) fails if another shard installed one meanwhile; then compare with that one.
-            if link(temp.path, url.path) == 0 { return }
-        }
+        // A no-clobber write: if another shard installed a manifest meanwhile, compare with that one.
+        do {
+            try AtomicFile.write(JSONCoding.pretty(self), to: url, overwrite: false)
+            return
+        } catch AtomicFile.Failure.exists {}
         let existing = try Self.read(from: folder)
         func comparable(_ p: SweepPoint) -> SweepPoint { var q = p; q.settings.threads = 1; return q }
         let mine = points.map(comparable), theirs = existing.points.map(comparable)
