@@ -22,17 +22,25 @@ public enum Kernels {
         }
     }
 
+    /// The shift and normaliser of a stable (log-)softmax of one row of
+    /// `count` values at inverse temperature `invT`: the row maximum `m` and
+    /// `log Σ_j exp((x_j − m)·invT)`, so `log softmax(x/T)_j = (x_j − m)·invT − logSum`.
+    @inlinable
+    public static func logSumExp(_ x: UnsafePointer<Float>, count: Int, invT: Float = 1) -> (max: Float, logSum: Float) {
+        var m = -Float.infinity
+        for j in 0..<count { m = max(m, x[j]) }
+        var s: Float = 0
+        for j in 0..<count { s += expf((x[j] - m) * invT) }
+        return (m, logf(s))
+    }
+
     /// Row-wise log-softmax of `x / temperature` into `y` (may alias `x`).
     public static func logSoftmaxRows(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
                                       rows: Int, cols: Int, temperature: Float = 1) {
         let invT = 1 / temperature
         for r in 0..<rows {
             let xr = x + r * cols, yr = y + r * cols
-            var m = -Float.infinity
-            for j in 0..<cols { m = max(m, xr[j]) }
-            var s: Float = 0
-            for j in 0..<cols { s += expf((xr[j] - m) * invT) }
-            let lse = logf(s)
+            let (m, lse) = logSumExp(xr, count: cols, invT: invT)
             for j in 0..<cols { yr[j] = (xr[j] - m) * invT - lse }
         }
     }

@@ -25,11 +25,7 @@ extension Losses {
         var total: Double = 0
         for r in 0..<rows {
             let zr = z + r * k, qr = q + r * k, gr = g + r * k
-            var m = -Float.infinity
-            for j in 0..<k { m = max(m, zr[j]) }
-            var s: Float = 0
-            for j in 0..<k { s += expf((zr[j] - m) * invT) }
-            let logS = logf(s)
+            let (m, logS) = Kernels.logSumExp(zr, count: k, invT: invT)
             // KL accumulated in double: it is a small difference of terms near log q.
             var kl: Double = 0
             for j in 0..<k {
