@@ -47,6 +47,12 @@ let package = Package(
             "DistillCore", "DistillNN", "DistillData", "DistillStats",
             .product(name: "Crypto", package: "swift-crypto"),  // HMAC-SHA256 for keyed canaries
         ]),
+        // Text track: byte-level tokens and a tiny GPT (every product through OpenBLAS), its
+        // training step, KV-cached sampling and GPT-2-layout safetensors.
+        .target(name: "DistillText", dependencies: ["DistillCore", "CKernels", "COpenBLAS"]),
+        // Text track: generated task suites (reasoning, tool use, coding), exact graders, the
+        // tiny language's interpreter, the natural-text corpus (no BLAS, no model).
+        .target(name: "DistillTasks", dependencies: ["DistillCore"]),
         // Declarative YAML experiment files and key=value overrides.
         .target(name: "DistillConfig", dependencies: ["DistillLab", .product(name: "Yams", package: "Yams")]),
         // Sweeps: expansion, resumable sharded runs with shared baselines, collection into tables and SQLite.
@@ -64,6 +70,8 @@ let package = Package(
         .testTarget(name: "DistillReportTests", dependencies: ["DistillReport"]),
         .testTarget(name: "DistillNNTests", dependencies: ["DistillNN"]),
         .testTarget(name: "DistillDataTests", dependencies: ["DistillData"]),
+        .testTarget(name: "DistillTextTests", dependencies: ["DistillText", "DistillCore"]),
+        .testTarget(name: "DistillTasksTests", dependencies: ["DistillTasks", "DistillCore"]),
         .testTarget(name: "DistillLabTests", dependencies: ["DistillLab"]),
         .testTarget(name: "DistillLabCLITests", dependencies: ["DistillLab"]),
         .testTarget(name: "DistillConfigTests", dependencies: ["DistillConfig", "DistillLab", "DistillNN"]),
