@@ -6,6 +6,11 @@ let package = Package(
     products: [
         .executable(name: "distill-lab", targets: ["DistillLabCLI"]),
         .library(name: "DistillLab", targets: ["DistillLab"]),
+        // What a plug-in's components touch: matrices and random streams, models.
+        .library(name: "DistillCore", targets: ["DistillCore"]),
+        .library(name: "DistillNN", targets: ["DistillNN"]),
+        // The commands as a library, so a plug-in package can run them with its own components registered.
+        .library(name: "DistillLabCommands", targets: ["DistillLabCommands"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -54,26 +59,29 @@ let package = Package(
         // tiny language's interpreter, the natural-text corpus (no BLAS, no model).
         .target(name: "DistillTasks", dependencies: ["DistillCore"]),
         // Declarative YAML experiment files and key=value overrides.
-        .target(name: "DistillConfig", dependencies: ["DistillLab", .product(name: "Yams", package: "Yams")]),
+        .target(name: "DistillConfig", dependencies: ["DistillLab", "DistillNN", .product(name: "Yams", package: "Yams")]),
         // Sweeps: expansion, resumable sharded runs with shared baselines, collection into tables and SQLite.
         .target(name: "DistillSweep", dependencies: [
-            "DistillLab", "DistillConfig", "DistillReport", "DistillNN", "CSQLite3",
+            "DistillLab", "DistillConfig", "DistillReport", "DistillNN", "DistillCore", "CSQLite3",
             .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        // The command-line tool: thin layer over DistillLab.
-        .executableTarget(
-            name: "DistillLabCLI",
-            dependencies: ["DistillLab", "DistillConfig", "DistillSweep", "DistillReport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        // The commands: a thin layer over the libraries (parsing tested in-process).
+        .target(
+            name: "DistillLabCommands",
+            dependencies: ["DistillLab", "DistillConfig", "DistillSweep", "DistillReport", "DistillCore", "DistillNN", "DistillData",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // The `distill-lab` executable: picks the BLAS kernels, then runs the commands.
+        .executableTarget(name: "DistillLabCLI", dependencies: ["DistillLabCommands"]),
         .testTarget(name: "DistillCoreTests", dependencies: ["DistillCore"]),
         .testTarget(name: "DistillStatsTests", dependencies: ["DistillStats"]),
         .testTarget(name: "DistillReportTests", dependencies: ["DistillReport"]),
-        .testTarget(name: "DistillNNTests", dependencies: ["DistillNN"]),
-        .testTarget(name: "DistillDataTests", dependencies: ["DistillData"]),
+        .testTarget(name: "DistillNNTests", dependencies: ["DistillNN", "DistillCore"]),
+        .testTarget(name: "DistillDataTests", dependencies: ["DistillData", "DistillCore"]),
         .testTarget(name: "DistillTextTests", dependencies: ["DistillText", "DistillCore"]),
         .testTarget(name: "DistillTasksTests", dependencies: ["DistillTasks", "DistillCore"]),
-        .testTarget(name: "DistillLabTests", dependencies: ["DistillLab"]),
-        .testTarget(name: "DistillLabCLITests", dependencies: ["DistillLab"]),
+        .testTarget(name: "DistillLabTests", dependencies: ["DistillLab", "DistillCore", "DistillData", "DistillNN", "DistillStats"]),
+        .testTarget(name: "DistillLabCLITests", dependencies: ["DistillLab", "DistillNN"], exclude: ["Fixtures"]),
         .testTarget(name: "DistillConfigTests", dependencies: ["DistillConfig", "DistillLab", "DistillNN"]),
         .testTarget(name: "DistillSweepTests", dependencies: ["DistillSweep", "DistillLab", "DistillConfig", "DistillReport"]),
     ]

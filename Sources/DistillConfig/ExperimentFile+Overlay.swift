@@ -141,13 +141,18 @@ struct Overlay {
         var listing: String { self == .defense ? "distill-lab defenses" : "distill-lab attacks" }
         var example: String { self == .defense ? "{name: rounding, decimals: 2}" : self == .attackStrategy ? "{name: jacobian, lambda: 0.1}" : "{name: average-repeats, repeats: 4}" }
 
-        /// Checks the name and parameters with the right registry.
-        func check(name: String, parameters: [String: String]) throws {
+        /// The registry kind the spec is resolved as.
+        var componentKind: ComponentKind {
             switch self {
-            case .defense: try DefenseRegistry.parse(DefenseSpec(name: name, parameters: parameters))
-            case .attackStrategy: _ = try AttackRegistry.makeStrategy(AttackSpec(name: name, parameters: parameters))
-            case .attackCounter: _ = try AttackRegistry.makeCounter(AttackSpec(name: name, parameters: parameters))
+            case .defense: return .defense
+            case .attackStrategy: return .strategy
+            case .attackCounter: return .counter
             }
+        }
+
+        /// Checks the name and parameters against the component's declarations.
+        func check(name: String, parameters: [String: String]) throws {
+            _ = try ComponentRegistry.shared.resolve(ComponentSpec(name: name, parameters: parameters), kind: componentKind)
         }
     }
 
@@ -216,7 +221,14 @@ struct Overlay {
             throw fail(.wrongType, "expected a \(specKind.noun), got \(user.shape)")
         }
         if validating {
-            do { try specKind.check(name: spec.name, parameters: spec.parameters) } catch { throw fail(.invalidValue, "\(error)") }
+            do { try specKind.check(name: spec.name, parameters: spec.parameters) } catch let e as ComponentError {
+                // A parameter's error points at that parameter: `defense.responses[0].decimals`.
+                let kind: ConfigError.Kind = { if case .unknownParameter = e { return .unknownKey } else { return .invalidValue } }()
+                guard let parameter = e.parameter else { throw fail(kind, e.description) }
+                throw ConfigError(kind, source: o?.source, line: o?.line, column: o?.column,
+                                  keyPath: format(path + [.key(parameter)]), problem: e.description,
+                                  fix: "see `\(specKind.listing)` for the parameters of '\(spec.name)' and their ranges")
+            }
         }
         let parameters = spec.parameters.sorted { $0.key < $1.key }.map {
             ConfigPair(key: $0.key, keyOrigin: nil, node: ConfigNode(.scalar($0.value, .string)))

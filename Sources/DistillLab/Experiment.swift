@@ -42,8 +42,10 @@ public struct Experiment {
     }
 
     func perform(directory: RunDirectory?, cache: ExperimentCache?, onEvent: @escaping (ExperimentEvent) -> Void) throws -> ExperimentResult {
-        let s = settings
-        try s.validate()
+        try settings.validate()
+        // Every component spec with all its parameters written out: what settings.json,
+        // config.yaml and the cache keys record, so a changed default cannot change a rerun.
+        let s = try settings.resolved()
         let started = Date()
         let previousThreads = BLAS.threads
         BLAS.threads = s.threads
@@ -53,19 +55,19 @@ public struct Experiment {
         let source = try DataSource(parsing: s.data.source, labelColumn: s.data.labelColumn, featureScale: s.data.featureScale)
         let (train, officialTest) = try source.load()
         let splits = try DataSplits.make(train: train, test: officialTest, fractions: s.data.fractions, seed: s.seed)
-        guard s.attack.budget <= splits.attackerPool.count else {
-            throw ExperimentError.budgetExceedsPool(budget: s.attack.budget, pool: splits.attackerPool.count)
-        }
+        // The attack's plan is checked before anything is written or trained.
+        try Run(settings: s, splits: splits, directory: nil, metricsLog: nil, onEvent: onEvent).checkAttack()
         let environment = RunEnvironment.current(threads: s.threads, started: started)
         if let dir = directory {
-            try dir.writeJSON(RunRecord(settings: s, environment: environment), to: "settings.json")
+            try dir.writeJSON(RunRecord(settings: s, environment: environment), to: RunFiles.settings)
+            try dir.write(Data(dir.renderSettings(s).utf8), to: RunFiles.config)  // rerunnable with --config
         }
-        let metricsLog = try directory.map { try JSONLinesWriter(url: $0.file("metrics.jsonl")) }
+        let metricsLog = try directory.map { try JSONLinesWriter(url: $0.file(RunFiles.metrics)) }
         let run = Run(settings: s, splits: splits, directory: directory, metricsLog: metricsLog, onEvent: onEvent)
 
         // 1. The teacher (normally trained; or nasty, with the normal one as its adversary).
         let normalTeacher = try run.cached(cache?.teacher, cache?.storeTeacher, key: s.teacherCacheKey, what: "teacher") {
-            [try run.trainTeacher(role: "teacher", objective: .crossEntropy)]
+            [try run.trainTeacher()]
         }[0]
         var teacher = normalTeacher.model
         var teacherResult = normalTeacher.result
@@ -74,18 +76,21 @@ public struct Experiment {
             teacher = trained.model
             teacherResult = trained.result
         }
-        try directory.map { try teacher.save(to: $0.file("teacher.safetensors"), metadata: ["role": "teacher"]) }
+        try directory.map { try teacher.save(to: $0.file(RunFiles.model(.teacher)), metadata: ["role": "teacher"]) }
         let teacherTest = teacher.predictions(splits.test.features)
 
         // 2. The defended oracle, and what the defense costs honest users on test inputs.
         let context = DefenseContext(teacher: teacher, ownerData: splits.teacherTrain, validation: splits.validation,
                                      seed: s.seed, surrogateHidden: s.student.hidden)
-        let defenses = try s.defense.responses.map { try DefenseRegistry.make($0, context: context) }
+        // Owner-side fitting (surrogates, misinformation models) happens once here; every
+        // oracle below gets fresh instances of the fitted defenses.
+        let fitted = try s.defense.responses.map { try ComponentRegistry.shared.defense($0).fit(context) }
+        let defenses = try fitted.map { try $0() }
         var defenseOutcome: DefenseOutcome?
         if !s.defense.isEmpty {
             // A separate oracle with its own defense instances and stream: honest traffic must
             // neither shift the attacker's random draws nor enter the attacker's canary log.
-            let benignDefenses = try s.defense.responses.map { try DefenseRegistry.make($0, context: context) }
+            let benignDefenses = try fitted.map { try $0() }
             let benignOracle = Oracle(teacher: teacher, defenses: benignDefenses,
                                       defenseStream: RandomStream(seed: s.seed, label: "defense-benign"))
             // "Clean" is the normally trained teacher: a nasty teacher's own answers are its defense.
@@ -105,7 +110,7 @@ public struct Experiment {
 
         // 3. The attack on the (defended) oracle, and the students.
         let attacked = try run.attack(oracle, label: "")
-        let distilled = try run.distillStudents(from: attacked.transfer, teacherTest: teacherTest, prefix: "student", save: true)
+        let distilled = try run.distillStudents(from: attacked.transfer, teacherTest: teacherTest, baseline: false, save: true)
         let students = distilled.map(\.result)
 
         // 4. The same attack on the undefended teacher: the baseline the defense is judged against.
@@ -118,14 +123,15 @@ public struct Experiment {
             baselineModels = try run.cached(cache?.baseline, cache?.storeBaseline, key: s.baselineCacheKey, what: "undefended baseline") {
                 let baseTransfer = try run.attack(baseOracle, label: " (undefended baseline)").transfer
                 let baseTest = baseTeacher.predictions(splits.test.features)
-                return try run.distillStudents(from: baseTransfer, teacherTest: baseTest, prefix: "baseline", save: false)
+                return try run.distillStudents(from: baseTransfer, teacherTest: baseTest, baseline: true, save: false)
             }
             let base = baselineModels.map(\.result)
             baseline = base
             var drops: [String: Double] = [:]
             for d in students {
-                let kind = d.role.replacingOccurrences(of: "student-", with: "")
-                if let b = base.first(where: { $0.role == "baseline-" + kind }) { drops[d.role] = b.testAccuracy - d.testAccuracy }
+                guard let objective = ModelRole(rawValue: d.role)?.objective else { continue }
+                let twin = ModelRole.student(objective, baseline: true).rawValue
+                if let b = base.first(where: { $0.role == twin }) { drops[d.role] = b.testAccuracy - d.testAccuracy }
             }
             impact = drops
         }
@@ -133,7 +139,7 @@ public struct Experiment {
         // 5. Extraction detection: the attacker's stream, and benign clients' for the false-positive rate.
         var detection: DetectionOutcome?
         if let detector {
-            try run.sendBenignTraffic(teacher: teacher, context: context, detector: detector)
+            try run.sendBenignTraffic(teacher: teacher, defenses: try fitted.map { try $0() }, detector: detector)
             let attackerReport = detector.report(for: "attacker")
             let benign = detector.reports.filter { $0.client.hasPrefix("benign-") }
             detection = DetectionOutcome(settings: s.evaluation.detector!, attacker: attackerReport, benign: benign,
@@ -147,11 +153,12 @@ public struct Experiment {
         var canaryOutcomes: [CanaryOutcome]?
         if !canaries.isEmpty {
             let controls = try run.trainControls(count: s.evaluation.controls)
-            let suspects = distilled.filter { !$0.result.role.hasSuffix("reference") } + baselineModels.filter { !$0.result.role.hasSuffix("reference") }
+            // Reference students never saw the teacher's answers: they are not suspects.
+            let suspects = (distilled + baselineModels).filter { ModelRole(rawValue: $0.result.role)?.objective != .reference }
             canaryOutcomes = try canaries.map { try run.verify($0, suspects: suspects, controls: controls) }
             // The owner's evidence, calibrated on all controls, for `distill-lab verify` later.
             for keyed in canaries.compactMap({ $0 as? KeyedCanary }) {
-                if let dir = directory { try dir.write(try keyed.log.encoded(), to: "canary-log.json") }
+                if let dir = directory { try dir.write(try keyed.log.encoded(), to: RunFiles.canaryLog) }
             }
         }
 
@@ -167,7 +174,7 @@ public struct Experiment {
             attack: AttackSummary(attack: ([s.attack.strategy] + s.attack.counters).map(\.description).joined(separator: " + "),
                                   queriesSpent: attacked.queriesSpent, collected: attacked.collected,
                                   kept: attacked.transfer.count, dropped: attacked.dropped.count, notes: attacked.notes))
-        try directory.map { try $0.writeJSON(result, to: "results.json") }
+        try directory.map { try $0.writeJSON(result, to: RunFiles.results) }
         return result
     }
 }
@@ -193,16 +200,16 @@ struct Run {
     }
 
     /// Trains a teacher-architecture model on the private split, selected on validation.
-    func trainTeacher(role: String, objective: Objective, softTargets: Matrix? = nil,
-                      initLabel: String? = nil) throws -> (model: MLP, result: ModelResult) {
+    func trainTeacher() throws -> (model: MLP, result: ModelResult) {
         let s = settings
+        let role = ModelRole.teacher.rawValue, objective = Objective.crossEntropy
         let sizes = [inputSize] + s.teacher.hidden + [classCount]
         onEvent(.stage("training \(role) \(sizes.map(String.init).joined(separator: "-")) on \(splits.teacherTrain.count) examples with \(objective.name)"))
-        var initStream = initLabel.map { RandomStream(seed: s.seed, label: $0) } ?? RandomStream(seed: s.seed, purpose: .teacherInit)
+        var initStream = RandomStream(seed: s.seed, purpose: .teacherInit)
         var shuffle = RandomStream(seed: s.seed, purpose: .teacherShuffle)
         let model = MLP(sizes: sizes, initialization: s.teacher.initialization, rng: &initStream)
         let report = try Trainer(config: s.teacher.training, objective: objective).train(
-            model, on: TrainingSet(features: splits.teacherTrain.features, labels: splits.teacherTrain.labels, softTargets: softTargets),
+            model, on: TrainingSet(features: splits.teacherTrain.features, labels: splits.teacherTrain.labels),
             validation: ValidationSet(features: splits.validation.features, labels: splits.validation.labels),
             shuffle: &shuffle, onEpoch: { logEpoch(role, $0, s.teacher.training.epochs) })
         let result = ModelResult(
@@ -247,13 +254,24 @@ struct Run {
     }
 
     /// Runs the configured attack (strategy and counters) against `oracle` within the budget.
+    /// The attacker's pool, budget and student, not yet connected to an oracle.
+    var attackContext: AttackContext {
+        let s = settings
+        return AttackContext(pool: splits.attackerPool.features, inputShape: splits.attackerPool.imageShape,
+                             budget: s.attack.budget, queryBatch: s.attack.queryBatch,
+                             studentSizes: [inputSize] + s.student.hidden + [classCount],
+                             studentTraining: s.student.training, studentInitialization: s.student.initialization)
+    }
+
+    /// Fails before any training when the attack cannot run on these splits.
+    func checkAttack() throws {
+        try Attack(strategy: settings.attack.strategy, counters: settings.attack.counters).check(attackContext, classCount: classCount)
+    }
+
     func attack(_ oracle: Oracle, label: String) throws -> AttackOutcome {
         let s = settings
         let attack = try Attack(strategy: s.attack.strategy, counters: s.attack.counters)
-        let context = AttackContext(pool: splits.attackerPool.features, inputShape: splits.attackerPool.imageShape,
-                                    budget: s.attack.budget, queryBatch: s.attack.queryBatch,
-                                    studentSizes: [inputSize] + s.student.hidden + [classCount],
-                                    studentTraining: s.student.training, studentInitialization: s.student.initialization)
+        let context = attackContext
         oracle.budgets[context.client] = s.attack.budget
         onEvent(.stage("attacker (\(attack.description)) querying the oracle\(label): budget \(s.attack.budget), pool of \(splits.attackerPool.count)"))
         var attackStream = RandomStream(seed: s.seed, purpose: .attack)
@@ -263,9 +281,8 @@ struct Run {
     /// Benign clients: each sends natural inputs (rows of the test split, in its
     /// own random order) through an oracle with the same defenses, watched by
     /// the same detector.
-    func sendBenignTraffic(teacher: MLP, context: DefenseContext, detector: PradaDetector) throws {
+    func sendBenignTraffic(teacher: MLP, defenses: [ResponseDefense], detector: PradaDetector) throws {
         let s = settings
-        let defenses = try s.defense.responses.map { try DefenseRegistry.make($0, context: context) }
         let oracle = Oracle(teacher: teacher, defenses: defenses, defenseStream: RandomStream(seed: s.seed, label: "defense-benign-traffic"))
         oracle.monitors = [detector]
         let n = min(s.evaluation.benignQueries, splits.test.count)
@@ -316,7 +333,7 @@ struct Run {
                                            controls: controls, alpha: alpha)
         let outcome = CanaryOutcome(canary: canary.name, alpha: alpha, suspects: trial.suspects, controls: trial.controls,
                                     calibrationControls: controls.count, falsePositiveRate: trial.falsePositiveRate)
-        let soft = trial.suspects["student-soft"]
+        let soft = trial.suspects[ModelRole.studentSoft.rawValue]
         onEvent(.stage("canary \(canary.name): soft student \(soft.map { $0.flagged ? "flagged" : "not flagged" } ?? "—")" +
                        (soft?.pValue.map { String(format: " (p = %.3g)", $0) } ?? "") +
                        String(format: ", false positives on controls %.2f", outcome.falsePositiveRate)))
@@ -324,18 +341,19 @@ struct Run {
     }
 
     /// The three students of one attack: same architecture, initial weights and batch order.
-    func distillStudents(from transfer: TransferSet, teacherTest: [Int32], prefix: String, save: Bool) throws -> [(model: MLP, result: ModelResult)] {
+    func distillStudents(from transfer: TransferSet, teacherTest: [Int32], baseline: Bool, save: Bool) throws -> [(model: MLP, result: ModelResult)] {
         let s = settings
         let sizes = [inputSize] + s.student.hidden + [classCount]
+        let role = { (o: ModelRole.Objective) in ModelRole.student(o, baseline: baseline).rawValue }
         var plans: [(role: String, objective: Objective, set: TrainingSet)] = [
-            ("\(prefix)-soft", .distillation(temperature: s.student.temperature, alpha: s.student.alpha),
+            (role(.soft), .distillation(temperature: s.student.temperature, alpha: s.student.alpha),
              TrainingSet(features: transfer.inputs, labels: transfer.responseLabels, softTargets: transfer.responses)),
-            ("\(prefix)-label", .crossEntropy, TrainingSet(features: transfer.inputs, labels: transfer.responseLabels)),
+            (role(.label), .crossEntropy, TrainingSet(features: transfer.inputs, labels: transfer.responseLabels)),
         ]
         // The honest-label reference exists only where the queries are pool rows with true labels.
         if transfer.isFromPool {
             let honestLabels = transfer.poolIndices.map { splits.attackerPool.labels[$0] }
-            plans.append(("\(prefix)-reference", .crossEntropy, TrainingSet(features: transfer.inputs, labels: honestLabels)))
+            plans.append((role(.reference), .crossEntropy, TrainingSet(features: transfer.inputs, labels: honestLabels)))
         }
         var results: [(model: MLP, result: ModelResult)] = []
         for plan in plans {
@@ -355,7 +373,7 @@ struct Run {
                 epochs: s.student.training.epochs, trainSeconds: report.seconds, trainExamples: plan.set.count)
             results.append((student, result))
             onEvent(.modelDone(result))
-            if save { try directory.map { try student.save(to: $0.file("\(plan.role).safetensors"), metadata: ["role": plan.role]) } }
+            if save { try directory.map { try student.save(to: $0.file(plan.role + ".safetensors"), metadata: ["role": plan.role]) } }
         }
         return results
     }

@@ -3,14 +3,11 @@ import Foundation
 /// Errors in setting up an experiment; each names the problem and the fix.
 public enum ExperimentError: Error, CustomStringConvertible, Equatable {
     case invalid(String)
-    case budgetExceedsPool(budget: Int, pool: Int)
     case outputExists(String)
 
     public var description: String {
         switch self {
         case let .invalid(s): return s
-        case let .budgetExceedsPool(b, p):
-            return "the query budget (\(b)) is larger than the attacker's pool (\(p) inputs); lower --budget to at most \(p) or enlarge the pool fraction"
         case let .outputExists(p): return "\(p) already exists and results are never overwritten; choose another output folder"
         }
     }

@@ -182,7 +182,7 @@ public struct ExperimentSettings: Codable, Sendable, Equatable {
         if let n = defense.nastyTeacher {
             guard n.temperature > 0, n.omega >= 0 else { throw bad("nasty teacher needs temperature > 0 and omega ≥ 0, got \(n.temperature), \(n.omega)") }
         }
-        for spec in defense.responses { try DefenseRegistry.parse(spec) }  // names and values, before any training
+        for spec in defense.responses { _ = try ComponentRegistry.shared.defense(spec) }  // names and values, before any training
         _ = try Attack(strategy: attack.strategy, counters: attack.counters)
         do {
             try teacher.training.validate()
@@ -190,5 +190,17 @@ public struct ExperimentSettings: Codable, Sendable, Equatable {
         do {
             try student.training.validate()
         } catch let e as TrainingError { throw bad("student: \(e)") }
+    }
+
+    /// These settings with every component spec resolved against `registry`:
+    /// each parameter written out at its value or default (a secret key left
+    /// absent stays absent). What run directories and cache keys record.
+    /// - Throws: `ComponentError` for an unknown component or a bad value.
+    public func resolved(in registry: ComponentRegistry = .shared) throws -> ExperimentSettings {
+        var s = self
+        s.defense.responses = try defense.responses.map { try registry.resolvedSpec($0, kind: .defense) }
+        s.attack.strategy = try registry.resolvedSpec(attack.strategy, kind: .strategy)
+        s.attack.counters = try attack.counters.map { try registry.resolvedSpec($0, kind: .counter) }
+        return s
     }
 }

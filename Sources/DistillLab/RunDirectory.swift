@@ -6,22 +6,27 @@ import DistillCore
 /// run never leaves a file that looks finished.
 public struct RunDirectory {
     public let url: URL
+    /// How `config.yaml` is written: the experiment-file YAML when DistillConfig
+    /// made the folder, else the settings as JSON (which YAML also reads).
+    public var renderSettings: (ExperimentSettings) -> String = RunFiles.jsonDocument
 
     /// Creates `root/name`, or `root/name-2`, `-3`, … if taken.
     /// - Throws: if the root cannot be created.
-    public static func create(under root: URL, name: String) throws -> RunDirectory {
+    public static func create(under root: URL, name: String,
+                              renderSettings: @escaping (ExperimentSettings) -> String = RunFiles.jsonDocument) throws -> RunDirectory {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         for attempt in 1...10_000 {
             let candidate = root.appendingPathComponent(attempt == 1 ? name : "\(name)-\(attempt)")
             // mkdir fails if the folder exists, so two concurrent runs never share one.
-            if mkdir(candidate.path, 0o755) == 0 { return RunDirectory(url: candidate) }
+            if mkdir(candidate.path, 0o755) == 0 { return RunDirectory(url: candidate, renderSettings: renderSettings) }
             if errno != EEXIST { throw ExperimentError.invalid("cannot create run folder \(candidate.path): \(String(cString: strerror(errno)))") }
         }
         throw ExperimentError.outputExists(root.appendingPathComponent(name).path)
     }
 
     /// Uses an existing, empty folder (or creates it). Refuses a non-empty one.
-    public static func exact(_ url: URL) throws -> RunDirectory {
+    public static func exact(_ url: URL,
+                             renderSettings: @escaping (ExperimentSettings) -> String = RunFiles.jsonDocument) throws -> RunDirectory {
         let fm = FileManager.default
         if fm.fileExists(atPath: url.path) {
             let contents = (try? fm.contentsOfDirectory(atPath: url.path)) ?? []
@@ -29,7 +34,7 @@ public struct RunDirectory {
         } else {
             try fm.createDirectory(at: url, withIntermediateDirectories: true)
         }
-        return RunDirectory(url: url)
+        return RunDirectory(url: url, renderSettings: renderSettings)
     }
 
     public func file(_ name: String) -> URL { url.appendingPathComponent(name) }
@@ -80,4 +85,60 @@ public enum JSONCoding {
         e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return try e.encode(v)
     }
+}
+
+/// The files of a run directory, named in one place.
+public enum RunFiles {
+    /// The resolved settings and the environment (`RunRecord`).
+    public static let settings = "settings.json"
+    /// The resolved settings as an experiment file: `distill-lab train --config` reruns it.
+    public static let config = "config.yaml"
+    /// One JSON line per epoch of every model.
+    public static let metrics = "metrics.jsonl"
+    /// The `ExperimentResult`; written last, so its presence means the run finished.
+    public static let results = "results.json"
+    /// The keyed canary's log (the owner's evidence for `distill-lab verify`).
+    public static let canaryLog = "canary-log.json"
+    /// A model's checkpoint by role.
+    public static func model(_ role: ModelRole) -> String { role.rawValue + ".safetensors" }
+
+    /// The settings as pretty JSON with a header: valid YAML, rerunnable with `--config`.
+    public static func jsonDocument(_ settings: ExperimentSettings) -> String {
+        let body = (try? JSONCoding.pretty(settings)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return "# distill-lab experiment settings, fully resolved (JSON is YAML too).\n# Rerun: distill-lab train --config config.yaml\n" + body + "\n"
+    }
+}
+
+/// The models a run trains, by role (also their checkpoint names).
+public enum ModelRole: String, Codable, Sendable, CaseIterable {
+    case teacher
+    case studentSoft = "student-soft", studentLabel = "student-label", studentReference = "student-reference"
+    case baselineSoft = "baseline-soft", baselineLabel = "baseline-label", baselineReference = "baseline-reference"
+
+    /// The student objectives of one attack.
+    public enum Objective: String, CaseIterable, Sendable { case soft, label, reference }
+
+    /// The student of `objective` against the defended oracle, or its undefended baseline.
+    public static func student(_ objective: Objective, baseline: Bool) -> ModelRole {
+        switch (objective, baseline) {
+        case (.soft, false): return .studentSoft
+        case (.label, false): return .studentLabel
+        case (.reference, false): return .studentReference
+        case (.soft, true): return .baselineSoft
+        case (.label, true): return .baselineLabel
+        case (.reference, true): return .baselineReference
+        }
+    }
+
+    /// The objective of a student or baseline role (nil for the teacher).
+    public var objective: Objective? {
+        switch self {
+        case .teacher: return nil
+        case .studentSoft, .baselineSoft: return .soft
+        case .studentLabel, .baselineLabel: return .label
+        case .studentReference, .baselineReference: return .reference
+        }
+    }
+
+    public var isBaseline: Bool { [.baselineSoft, .baselineLabel, .baselineReference].contains(self) }
 }

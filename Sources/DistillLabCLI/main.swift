@@ -1,5 +1,3 @@
-import Foundation
-import DistillLab
+import DistillLabCommands
 
-BLASKernelSelection.reexecWithBestKernelsIfNeeded()
-DistillLabCommand.main()
+DistillLabCommand.launch()

@@ -40,13 +40,13 @@ public struct SweepCollection: Sendable {
         let indexByName = Dictionary(uniqueKeysWithValues: manifest.points.map { ($0.name, $0.index) })
         for entry in entries where !entry.hasPrefix("_") && !entry.hasPrefix(".") && !entry.contains(".incomplete-") {
             let run = folder.appendingPathComponent(entry)
-            let resultsURL = run.appendingPathComponent("results.json")
+            let resultsURL = run.appendingPathComponent(RunFiles.results)
             guard fm.fileExists(atPath: resultsURL.path) else { continue }
             let result: ExperimentResult
             let record: RunRecord
             do {
                 result = try JSONDecoder().decode(ExperimentResult.self, from: Data(contentsOf: resultsURL))
-                record = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: run.appendingPathComponent("settings.json")))
+                record = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: run.appendingPathComponent(RunFiles.settings)))
             } catch {
                 throw SweepError("\(run.path): unreadable results.json or settings.json (\(error)); move the folder away and rerun the sweep to redo the point")
             }
@@ -64,14 +64,16 @@ public struct SweepCollection: Sendable {
             if folders.count > 1 { doubled[point.name] = folders }
             let chosen = folders.contains(point.name) ? point.name : folders[0]
             runs.append(CollectedRun(point: point, folder: chosen, result: results[chosen]!,
-                                     epochs: readEpochs(folder.appendingPathComponent(chosen).appendingPathComponent("metrics.jsonl"))))
+                                     epochs: readEpochs(folder.appendingPathComponent(chosen).appendingPathComponent(RunFiles.metrics))))
         }
         return SweepCollection(manifest: manifest, runs: runs, missing: missing, doubled: doubled, unexpected: unexpected)
     }
 
     /// Settings equal up to the BLAS thread count (which does not change what a point is).
+    /// Equal up to the thread count, every component spec resolved (a folder written
+    /// before specs were saved resolved still matches its point).
     static func same(_ a: ExperimentSettings, _ b: ExperimentSettings) -> Bool {
-        var a = a, b = b
+        var a = (try? a.resolved()) ?? a, b = (try? b.resolved()) ?? b
         a.threads = 1; b.threads = 1
         return a == b
     }

@@ -60,7 +60,7 @@ public final class SweepRunner {
     public func runFolder(_ point: SweepPoint) -> URL { folder.appendingPathComponent(point.name) }
 
     public func isFinished(_ point: SweepPoint) -> Bool {
-        FileManager.default.fileExists(atPath: runFolder(point).appendingPathComponent("results.json").path)
+        FileManager.default.fileExists(atPath: runFolder(point).appendingPathComponent(RunFiles.results).path)
     }
 
     /// Runs every unfinished, unlocked point of the shard; a failing point is
@@ -81,8 +81,7 @@ public final class SweepRunner {
             if let moved = try moveAsideIncomplete(point) { summary.movedAside.append(point.name); onEvent(.movedAside(point, to: moved)) }
             onEvent(.started(point, position: position + 1, of: mine.count))
             do {
-                let directory = try RunDirectory.exact(runFolder(point))
-                try directory.write(Data(ExperimentFile.yaml(for: point.settings).utf8), to: "config.yaml")
+                let directory = try RunDirectory.exact(runFolder(point), renderSettings: ExperimentFile.yaml(for:))
                 let result = try Experiment(settings: point.settings).run(directory: directory, cache: cache) { onEvent(.experiment(point, $0)) }
                 summary.ran.append(point.name)
                 onEvent(.finished(point, result))

@@ -194,7 +194,7 @@ final class ExperimentFileTests: XCTestCase {
         var expected = ExperimentSettings.defaults(for: "fashion-mnist")
         expected.defense.responses = [DefenseSpec(name: "rounding", parameters: ["decimals": "2"])]
         XCTAssertEqual(try ExperimentFile.load(rounding, validating: false), expected)
-        if DefenseRegistry.entry(named: "rounding") != nil {
+        if ComponentRegistry.shared.descriptor(.defense, named: "rounding") != nil {
             XCTAssertEqual(try ExperimentFile.load(rounding), expected)
         } else {
             XCTAssertThrowsError(try ExperimentFile.load(rounding)) { error in

@@ -17,9 +17,11 @@ final class DefenseCommandTests: XCTestCase {
     func testDefensesListsEveryRegisteredDefenseWithParameters() throws {
         let r = try DistillLabBinary.run(["defenses", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        struct Entry: Decodable { var name: String; var parameters: [DefenseParameter]; var argmaxPreserving: Bool }
+        struct Parameter: Decodable { var name: String; var defaultValue: String }
+        struct Entry: Decodable { var kind: String; var name: String; var parameters: [Parameter]; var argmaxPreserving: Bool }
         let list = try JSONDecoder().decode([Entry].self, from: Data(r.stdout.utf8))
-        XCTAssertEqual(list.map(\.name), DefenseRegistry.names)
+        XCTAssertEqual(list.map(\.name), ComponentRegistry(builtins: true).names(.defense, .canary))
+        XCTAssertEqual(list.filter { $0.kind == "canary" }.map(\.name), ["keyed-canary", "periodic-signal"])
         for expected in ["label-only", "top-k", "rounding", "high-confidence", "gaussian-noise", "temperature",
                          "label-smoothing", "reverse-sigmoid", "mad", "mad-argmax", "adaptive-misinformation",
                          "keyed-canary", "periodic-signal"] {
@@ -30,7 +32,7 @@ final class DefenseCommandTests: XCTestCase {
         XCTAssertTrue(list.first { $0.name == "mad-argmax" }!.argmaxPreserving)
         let attacks = try DistillLabBinary.run(["attacks"])
         for name in ["random", "ood", "jacobian", "active", "average-repeats", "argmax", "ensemble-filter"] {
-            XCTAssertTrue(attacks.stdout.contains("  \(name)\n"), "attacks lacks \(name)")
+            XCTAssertTrue(attacks.stdout.contains("\n  \(name)\n") || attacks.stdout.contains("\n  \(name)  ["), "attacks lacks \(name)")
         }
     }
 
@@ -79,5 +81,51 @@ final class DefenseCommandTests: XCTestCase {
                                               "--suspect", dir.appendingPathComponent("teacher.safetensors").path])
         XCTAssertNotEqual(wrong.status, 0)
         XCTAssertTrue(wrong.stderr.contains("not a canary log"), wrong.stderr)
+    }
+
+    // MARK: defenses apply
+
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    func csvRows(_ text: String) -> [[Double]] {
+        text.split(separator: "\n").map { $0.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces))! } }
+    }
+
+    /// The transforms applied to numpy-made probabilities agree with numpy's
+    /// (np.around; ART's reverse sigmoid written out in numpy): see Fixtures/README.md.
+    func testDefensesApplyMatchesNumpyReferences() throws {
+        let input = Self.fixtures.appendingPathComponent("apply-probabilities.npy").path
+        for (spec, reference, tolerance) in [("rounding:decimals=2", "apply-rounding-2.csv", 1e-7),
+                                             ("reverse-sigmoid:beta=1,gamma=0.2", "apply-reverse-sigmoid-beta1-gamma0.2.csv", 2e-6)] {
+            let out = root.appendingPathComponent("out.csv")
+            try? FileManager.default.removeItem(at: out)
+            let r = try DistillLabBinary.run(["defenses", "apply", spec, "--input", input, "--output", out.path])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let got = csvRows(try String(contentsOf: out, encoding: .utf8))
+            let want = csvRows(try String(contentsOf: Self.fixtures.appendingPathComponent(reference), encoding: .utf8))
+            XCTAssertEqual(got.count, 40, spec)
+            XCTAssertEqual(got.map(\.count), want.map(\.count), spec)
+            let worst = zip(got.joined(), want.joined()).map { abs($0 - $1) }.max() ?? .infinity
+            XCTAssertLessThan(worst, tolerance, spec)
+        }
+        // Standard output by default; the same numbers as the file.
+        let printed = try DistillLabBinary.run(["defenses", "apply", "rounding:decimals=2", "--input", input])
+        XCTAssertEqual(printed.status, 0, printed.stderr)
+        XCTAssertEqual(csvRows(printed.stdout).count, 40)
+    }
+
+    func testDefensesApplyNamesBadInput() throws {
+        let input = Self.fixtures.appendingPathComponent("apply-probabilities.npy").path
+        let missing = try DistillLabBinary.run(["defenses", "apply", "rounding", "--input", root.appendingPathComponent("none.npy").path])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("cannot read"), missing.stderr)
+        let unknown = try DistillLabBinary.run(["defenses", "apply", "roundng", "--input", input])
+        XCTAssertTrue(unknown.stderr.contains("did you mean 'rounding'"), unknown.stderr)
+        let garbage = root.appendingPathComponent("bad.npy")
+        try Data("not numpy".utf8).write(to: garbage)
+        let bad = try DistillLabBinary.run(["defenses", "apply", "rounding", "--input", garbage.path])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertFalse(bad.stderr.contains("Fatal error"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--input"), bad.stderr)
     }
 }

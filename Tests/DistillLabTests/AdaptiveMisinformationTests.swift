@@ -97,7 +97,7 @@ final class AdaptiveMisinformationTests: XCTestCase {
         let teacher = try DigitsFixture.trainedModel([64, 64, 10], on: digits.train, seed: 1, epochs: 100)
         let context = DefenseContext(teacher: teacher, ownerData: digits.train, validation: digits.validation, seed: 3,
                                      surrogateHidden: [32])
-        let am = try XCTUnwrap(try DefenseRegistry.make(DefenseSpec(parsing: "adaptive-misinformation:model=surrogate"),
+        let am = try XCTUnwrap(try ComponentRegistry.shared.makeDefense(DefenseSpec(parsing: "adaptive-misinformation:model=surrogate"),
                                                         context: context) as? AdaptiveMisinformation)
         XCTAssertEqual(am.misinformationModel.sizes, [64, 32, 10])
         let probs = am.misinformationModel.probabilities(digits.test.features)
@@ -125,29 +125,29 @@ final class AdaptiveMisinformationTests: XCTestCase {
     }
 
     func testRegistryDefaultsDeterminismAndBadParameters() throws {
-        let d = try XCTUnwrap(DefenseRegistry.entry(named: "adaptive-misinformation")).descriptor
+        let d = try XCTUnwrap(ComponentRegistry.shared.descriptor(.defense, named: "adaptive-misinformation"))
         XCTAssertFalse(d.argmaxPreserving); XCTAssertFalse(d.randomized)
-        XCTAssertEqual(Dictionary(uniqueKeysWithValues: d.parameters.map { ($0.name, $0.defaultValue) }),
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: d.parameters.map { ($0.name, $0.defaultValue ?? "") }),
                        ["tau": "0.99", "nu": "10000", "model": "teacher", "epochs": "10"])
         let spec = try DefenseSpec(parsing: "adaptive-misinformation:epochs=3")
-        let a = try XCTUnwrap(try DefenseRegistry.make(spec, context: try PoisoningFixtures.context(seed: 5)) as? AdaptiveMisinformation)
-        let b = try XCTUnwrap(try DefenseRegistry.make(spec, context: try PoisoningFixtures.context(seed: 5)) as? AdaptiveMisinformation)
-        let c = try XCTUnwrap(try DefenseRegistry.make(spec, context: try PoisoningFixtures.context(seed: 6)) as? AdaptiveMisinformation)
+        let a = try XCTUnwrap(try ComponentRegistry.shared.makeDefense(spec, context: try PoisoningFixtures.context(seed: 5)) as? AdaptiveMisinformation)
+        let b = try XCTUnwrap(try ComponentRegistry.shared.makeDefense(spec, context: try PoisoningFixtures.context(seed: 5)) as? AdaptiveMisinformation)
+        let c = try XCTUnwrap(try ComponentRegistry.shared.makeDefense(spec, context: try PoisoningFixtures.context(seed: 6)) as? AdaptiveMisinformation)
         XCTAssertEqual(a.misinformationModel.sizes, [6, 10, 3])  // the teacher's widths by default
         XCTAssertEqual(a.misinformationModel.parameters.values, b.misinformationModel.parameters.values)
         XCTAssertNotEqual(a.misinformationModel.parameters.values, c.misinformationModel.parameters.values)
 
-        func error(_ text: String) -> DefenseError? {
-            do { try DefenseRegistry.parse(DefenseSpec(parsing: text)); return nil } catch { return error as? DefenseError }
+        func error(_ text: String) -> ComponentError? {
+            do { _ = try ComponentRegistry.shared.resolve(DefenseSpec(parsing: text), kind: .defense); return nil } catch { return error as? ComponentError }
         }
         XCTAssertEqual(error("adaptive-misinformation:tau=1.5"),
-                       .invalidValue(defense: "adaptive-misinformation", parameter: "tau", value: "1.5", expected: "a number in [0, 1]"))
+                       .invalidValue(kind: .defense, component: "adaptive-misinformation", parameter: "tau", value: "1.5", expected: "a number in [0, 1]"))
         XCTAssertEqual(error("adaptive-misinformation:nu=0"),
-                       .invalidValue(defense: "adaptive-misinformation", parameter: "nu", value: "0", expected: "a positive number"))
+                       .invalidValue(kind: .defense, component: "adaptive-misinformation", parameter: "nu", value: "0", expected: "a positive number"))
         XCTAssertEqual(error("adaptive-misinformation:model=big"),
-                       .invalidValue(defense: "adaptive-misinformation", parameter: "model", value: "big", expected: "one of teacher, surrogate"))
+                       .invalidValue(kind: .defense, component: "adaptive-misinformation", parameter: "model", value: "big", expected: "one of teacher, surrogate"))
         XCTAssertEqual(error("adaptive-misinformation:epochs=0"),
-                       .invalidValue(defense: "adaptive-misinformation", parameter: "epochs", value: "0", expected: "a positive integer"))
+                       .invalidValue(kind: .defense, component: "adaptive-misinformation", parameter: "epochs", value: "0", expected: "a positive integer"))
         XCTAssertThrowsError(try AdaptiveMisinformation(misinformationModel: constantModel(), threshold: -0.1))
     }
 }

@@ -211,8 +211,8 @@ final class KeyedCanaryTests: XCTestCase {
 
     func testBadParametersAreDefenseErrors() {
         func invalid(_ spec: String, _ parameter: String, line: UInt = #line) {
-            XCTAssertThrowsError(try DefenseRegistry.parse(DefenseSpec(parsing: spec)), line: line) { e in
-                guard case let .invalidValue(_, p, _, _)? = e as? DefenseError else { return XCTFail("\(e)", line: line) }
+            XCTAssertThrowsError(try ComponentRegistry.shared.resolve(DefenseSpec(parsing: spec), kind: .defense), line: line) { e in
+                guard case let .invalidValue(_, _, p, _, _)? = e as? ComponentError else { return XCTFail("\(e)", line: line) }
                 XCTAssertEqual(p, parameter, line: line)
             }
         }
@@ -224,14 +224,14 @@ final class KeyedCanaryTests: XCTestCase {
         invalid("keyed-canary:key=xyz", "key")
         invalid("keyed-canary:key=abc", "key")  // odd length
         invalid("keyed-canary:key=0011223344", "key")  // too short
-        XCTAssertThrowsError(try DefenseRegistry.parse(DefenseSpec(parsing: "keyed-canary:key=zz00112233445566778899aabbccddeeff"))) { e in
+        XCTAssertThrowsError(try ComponentRegistry.shared.resolve(DefenseSpec(parsing: "keyed-canary:key=zz00112233445566778899aabbccddeeff"), kind: .defense)) { e in
             XCTAssertFalse("\(e)".contains("zz00112233"), "a bad key is not echoed: \(e)")
         }
-        XCTAssertThrowsError(try DefenseRegistry.parse(DefenseSpec(parsing: "keyed-canary:rat=0.1"))) { e in
-            guard case .unknownParameter? = e as? DefenseError else { return XCTFail("\(e)") }
+        XCTAssertThrowsError(try ComponentRegistry.shared.resolve(DefenseSpec(parsing: "keyed-canary:rat=0.1"), kind: .defense)) { e in
+            guard case .unknownParameter? = e as? ComponentError else { return XCTFail("\(e)") }
             XCTAssertTrue("\(e)".contains("did you mean 'rate'"))
         }
-        XCTAssertNoThrow(try DefenseRegistry.parse(DefenseSpec(parsing: "keyed-canary:rate=0.01,response=swap,key=" + String(repeating: "ab", count: 16))))
+        XCTAssertNoThrow(try ComponentRegistry.shared.resolve(DefenseSpec(parsing: "keyed-canary:rate=0.01,response=swap,key=" + String(repeating: "ab", count: 16)), kind: .defense))
         XCTAssertThrowsError(try KeyedCanary(key: key, rate: 2, classCount: 3, featureCount: 4)) { e in
             XCTAssertTrue(e is DefenseError)
         }
@@ -243,12 +243,12 @@ final class KeyedCanaryTests: XCTestCase {
     func testRegistryBuildsTheSameCanaryFromTheSameSeed() throws {
         let world = CanaryWorld.shared
         let spec = try DefenseSpec(parsing: "keyed-canary:rate=0.05")
-        let a = try XCTUnwrap(try DefenseRegistry.make(spec, context: world.context) as? KeyedCanary)
-        let b = try XCTUnwrap(try DefenseRegistry.make(spec, context: world.context) as? KeyedCanary)
+        let a = try XCTUnwrap(try ComponentRegistry.shared.makeDefense(spec, context: world.context) as? KeyedCanary)
+        let b = try XCTUnwrap(try ComponentRegistry.shared.makeDefense(spec, context: world.context) as? KeyedCanary)
         XCTAssertEqual(a.rate, 0.05)
         XCTAssertEqual(a.response, .oneHot)
         XCTAssertEqual(a.log.keyID, b.log.keyID)
-        let explicit = try XCTUnwrap(try DefenseRegistry.make(
+        let explicit = try XCTUnwrap(try ComponentRegistry.shared.makeDefense(
             DefenseSpec(parsing: "keyed-canary:key=" + String(repeating: "ab", count: 16)), context: world.context) as? KeyedCanary)
         XCTAssertNotEqual(explicit.log.keyID, a.log.keyID)
         XCTAssertEqual(explicit.rate, 0.005)

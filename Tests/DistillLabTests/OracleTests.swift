@@ -94,7 +94,7 @@ final class AttackerTests: XCTestCase {
         let oracle = Oracle(teacher: teacher, defenseStream: RandomStream(seed: 0, purpose: .defense))
         let pool = Matrix(rows: 50, cols: 3, values: (0..<150).map { Float($0) / 150 })
         var attack = RandomStream(seed: 3, purpose: .attack)
-        let transfer = try RandomPoolStrategy().collect(from: oracle, context: context(pool: pool, budget: 23, batch: 5), rng: &attack)
+        let transfer = try RandomPoolStrategy().collect(context: context(pool: pool, budget: 23, batch: 5).connected(to: oracle), rng: &attack).transfer
         XCTAssertEqual(transfer.count, 23)
         XCTAssertEqual(Set(transfer.poolIndices).count, 23)
         XCTAssertEqual(oracle.queryCounts["attacker"], 23)
@@ -107,7 +107,7 @@ final class AttackerTests: XCTestCase {
         var rng = RandomStream(seed: 1, purpose: .teacherInit)
         let oracle = Oracle(teacher: MLP(sizes: [3, 2], rng: &rng), defenseStream: RandomStream(seed: 0, purpose: .defense))
         var attack = RandomStream(seed: 3, purpose: .attack)
-        XCTAssertThrowsError(try RandomPoolStrategy().collect(from: oracle, context: context(pool: Matrix(rows: 10, cols: 3), budget: 11), rng: &attack)) { e in
+        XCTAssertThrowsError(try RandomPoolStrategy().collect(context: context(pool: Matrix(rows: 10, cols: 3), budget: 11).connected(to: oracle), rng: &attack)) { e in
             guard case .incompatible = e as? AttackError else { return XCTFail("\(e)") }
             XCTAssertTrue("\(e)".contains("at most 10"), "\(e)")
         }

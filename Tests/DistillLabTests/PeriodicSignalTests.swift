@@ -61,8 +61,8 @@ final class PeriodicSignalTests: XCTestCase {
     func testBadParametersAreDefenseErrors() throws {
         for (spec, parameter) in [("periodic-signal:f=0", "f"), ("periodic-signal:f=-16", "f"), ("periodic-signal:f=abc", "f"),
                                   ("periodic-signal:epsilon=0", "epsilon"), ("periodic-signal:epsilon=1.5", "epsilon")] {
-            XCTAssertThrowsError(try DefenseRegistry.parse(DefenseSpec(parsing: spec))) { e in
-                guard case let .invalidValue(_, p, _, _)? = e as? DefenseError else { return XCTFail("\(spec): \(e)") }
+            XCTAssertThrowsError(try ComponentRegistry.shared.resolve(DefenseSpec(parsing: spec), kind: .defense)) { e in
+                guard case let .invalidValue(_, _, p, _, _)? = e as? ComponentError else { return XCTFail("\(spec): \(e)") }
                 XCTAssertEqual(p, parameter)
             }
         }
@@ -82,10 +82,10 @@ final class PeriodicSignalTests: XCTestCase {
         XCTAssertThrowsError(try s.calibrate(controls: [MLP(sizes: [2, 3]), MLP(sizes: [2, 3])])) { e in
             XCTAssertEqual(e as? CanaryError, .tooFewControls(method: "periodic-signal", needed: 3, got: 2))
         }
-        let entry = try XCTUnwrap(DefenseRegistry.entry(named: "periodic-signal"))
-        XCTAssertEqual(entry.descriptor.parameters.map(\.defaultValue), ["16", "0.2", "validation"])
-        XCTAssertThrowsError(try DefenseRegistry.parse(DefenseSpec(parsing: "periodic-signal:probes=test"))) { e in
-            guard case .invalidValue? = e as? DefenseError else { return XCTFail("\(e)") }
+        let entry = try XCTUnwrap(ComponentRegistry.shared.descriptor(.canary, named: "periodic-signal"))
+        XCTAssertEqual(entry.parameters.map(\.defaultValue), ["16", "0.2", "validation"])
+        XCTAssertThrowsError(try ComponentRegistry.shared.resolve(DefenseSpec(parsing: "periodic-signal:probes=test"), kind: .defense)) { e in
+            guard case .invalidValue? = e as? ComponentError else { return XCTFail("\(e)") }
         }
     }
 
@@ -101,7 +101,7 @@ final class PeriodicSignalTests: XCTestCase {
         let world = CanaryWorld.shared
         var lines: [String] = []
         for probes in ["served", "validation"] {
-            let signal = try XCTUnwrap(try DefenseRegistry.make(DefenseSpec(parsing: "periodic-signal:probes=\(probes)"),
+            let signal = try XCTUnwrap(try ComponentRegistry.shared.makeDefense(DefenseSpec(parsing: "periodic-signal:probes=\(probes)"),
                                                                 context: world.context) as? PeriodicSignal)
             let (inputs, responses) = try world.steal(with: [signal])
             let soft = try world.distill(inputs, responses, soft: true)

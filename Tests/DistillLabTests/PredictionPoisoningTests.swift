@@ -266,15 +266,15 @@ final class PredictionPoisoningTests: XCTestCase {
     }
 
     func testRegistryEntriesDefaultsAndDeterminism() throws {
-        let mad = try XCTUnwrap(DefenseRegistry.entry(named: "mad")).descriptor
-        let argmax = try XCTUnwrap(DefenseRegistry.entry(named: "mad-argmax")).descriptor
+        let mad = try XCTUnwrap(ComponentRegistry.shared.descriptor(.defense, named: "mad"))
+        let argmax = try XCTUnwrap(ComponentRegistry.shared.descriptor(.defense, named: "mad-argmax"))
         XCTAssertFalse(mad.argmaxPreserving); XCTAssertTrue(argmax.argmaxPreserving)
         XCTAssertFalse(mad.randomized); XCTAssertFalse(argmax.randomized)
-        let defaults = Dictionary(uniqueKeysWithValues: mad.parameters.map { ($0.name, $0.defaultValue) })
+        let defaults = Dictionary(uniqueKeysWithValues: mad.parameters.map { ($0.name, $0.defaultValue ?? "") })
         XCTAssertEqual(defaults, ["epsilon": "0.5", "norm": "l1", "surrogate": "random", "objective": "surrogate", "surrogate-epochs": "10"])
 
         let context = try PoisoningFixtures.context()
-        let built = try DefenseRegistry.make(DefenseSpec(parsing: "mad"), context: context)
+        let built = try ComponentRegistry.shared.makeDefense(DefenseSpec(parsing: "mad"), context: context)
         let typed = try XCTUnwrap(built as? PredictionPoisoning)
         XCTAssertEqual(typed.epsilon, 0.5); XCTAssertEqual(typed.norm, .l1); XCTAssertEqual(typed.variant, .standard)
         XCTAssertEqual(typed.surrogate.sizes, [6, 8, 3])  // [input] + surrogateHidden + [K]
@@ -283,7 +283,7 @@ final class PredictionPoisoningTests: XCTestCase {
         let x = PoisoningFixtures.inputs(200, 6, seed: 22)
         let p = context.teacher.probabilities(x)
         func answers(_ spec: String, seed: UInt64) throws -> [Float] {
-            let d = try DefenseRegistry.make(DefenseSpec(parsing: spec), context: try PoisoningFixtures.context(seed: seed))
+            let d = try ComponentRegistry.shared.makeDefense(DefenseSpec(parsing: spec), context: try PoisoningFixtures.context(seed: seed))
             let q = p.copy()
             var rng = RandomStream(seed: 0, purpose: .defense)
             try d.apply(to: q, queries: x, rng: &rng)
@@ -310,15 +310,15 @@ final class PredictionPoisoningTests: XCTestCase {
     }
 
     func testBadParametersGiveDefenseErrors() throws {
-        func error(_ spec: String) -> DefenseError? {
-            do { try DefenseRegistry.parse(DefenseSpec(parsing: spec)); return nil } catch { return error as? DefenseError }
+        func error(_ spec: String) -> ComponentError? {
+            do { _ = try ComponentRegistry.shared.resolve(DefenseSpec(parsing: spec), kind: .defense); return nil } catch { return error as? ComponentError }
         }
-        XCTAssertEqual(error("mad:epsilon=-0.1"), .invalidValue(defense: "mad", parameter: "epsilon", value: "-0.1", expected: "a number ≥ 0"))
-        XCTAssertEqual(error("mad-argmax:norm=l3"), .invalidValue(defense: "mad-argmax", parameter: "norm", value: "l3", expected: "one of l1, l2 (did you mean 'l1'?)"))
+        XCTAssertEqual(error("mad:epsilon=-0.1"), .invalidValue(kind: .defense, component: "mad", parameter: "epsilon", value: "-0.1", expected: "a number ≥ 0"))
+        XCTAssertEqual(error("mad-argmax:norm=l3"), .invalidValue(kind: .defense, component: "mad-argmax", parameter: "norm", value: "l3", expected: "one of l1, l2 (did you mean 'l1'?)"))
         XCTAssertEqual(error("mad:surrogate=pretrained"),
-                       .invalidValue(defense: "mad", parameter: "surrogate", value: "pretrained", expected: "one of random, trained, teacher (did you mean 'trained'?)"))
+                       .invalidValue(kind: .defense, component: "mad", parameter: "surrogate", value: "pretrained", expected: "one of random, trained, teacher (did you mean 'trained'?)"))
         XCTAssertEqual(error("mad:epsilon=nan")?.description.contains("epsilon=nan is invalid"), true)
-        if case let .unknownParameter(_, parameter, _)? = error("mad:eps=0.5") { XCTAssertEqual(parameter, "eps") } else { XCTFail("eps accepted") }
+        if case let .unknownParameter(_, _, parameter, _)? = error("mad:eps=0.5") { XCTAssertEqual(parameter, "eps") } else { XCTFail("eps accepted") }
         XCTAssertNil(error("mad-argmax:epsilon=0.2,norm=l2,surrogate=trained,objective=normalized,surrogate-epochs=3"))
         XCTAssertThrowsError(try PredictionPoisoning(surrogate: PoisoningFixtures.model([3, 2], seed: 1), epsilon: -1)) { e in
             XCTAssertEqual(e as? DefenseError, .invalidValue(defense: "mad", parameter: "epsilon", value: "-1.0", expected: "a number ≥ 0"))
@@ -329,7 +329,7 @@ final class PredictionPoisoningTests: XCTestCase {
         XCTAssertThrowsError(try mad.apply(to: Matrix(rows: 2, cols: 3), queries: Matrix(rows: 2, cols: 3), rng: &rng)) { e in
             XCTAssertTrue("\(e)".contains("do not fit"), "\(e)")
         }
-        XCTAssertThrowsError(try DefenseRegistry.make(DefenseSpec(parsing: "mad"), context: try PoisoningFixtures.context(hidden: [0]))) { e in
+        XCTAssertThrowsError(try ComponentRegistry.shared.makeDefense(DefenseSpec(parsing: "mad"), context: try PoisoningFixtures.context(hidden: [0]))) { e in
             XCTAssertTrue("\(e)".contains("widths must be positive"), "\(e)")
         }
     }

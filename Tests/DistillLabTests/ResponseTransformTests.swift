@@ -21,7 +21,7 @@ final class ResponseTransformTests: XCTestCase {
     }
 
     func make(_ spec: String, classes: Int = 3) throws -> ResponseDefense {
-        try DefenseRegistry.make(DefenseSpec(parsing: spec), context: makeContext(classes: classes))
+        try ComponentRegistry.shared.makeDefense(DefenseSpec(parsing: spec), context: makeContext(classes: classes))
     }
 
     /// Applies `spec` to `rows` and returns the rows.
@@ -73,14 +73,13 @@ final class ResponseTransformTests: XCTestCase {
             "gaussian-noise": (false, true, ["sigma": "0.05"]),
             "temperature": (true, false, ["T": "2"]),
             "label-smoothing": (true, false, ["epsilon": "0.1"]),
-            "reverse-sigmoid": (false, false, ["beta": "1.0", "gamma": "0.1"]),
+            "reverse-sigmoid": (false, false, ["beta": "1", "gamma": "0.1"]),
         ]
         for (name, e) in expected {
-            let entry = try XCTUnwrap(DefenseRegistry.entry(named: name), name)
-            let d = entry.descriptor
+            let d = try XCTUnwrap(ComponentRegistry.shared.descriptor(.defense, named: name), name)
             XCTAssertEqual(d.argmaxPreserving, e.preserving, name)
             XCTAssertEqual(d.randomized, e.randomized, name)
-            XCTAssertEqual(Dictionary(uniqueKeysWithValues: d.parameters.map { ($0.name, $0.defaultValue) }), e.params, name)
+            XCTAssertEqual(Dictionary(uniqueKeysWithValues: d.parameters.map { ($0.name, $0.defaultValue ?? "") }), e.params, name)
             XCTAssertFalse(d.summary.isEmpty || d.reference.isEmpty, name)
             XCTAssertTrue(d.parameters.allSatisfy { !$0.summary.isEmpty }, name)
             // Defaults build and the instance reports its registry name.
@@ -276,8 +275,8 @@ final class ResponseTransformTests: XCTestCase {
         let distributions: Set = ["temperature", "label-smoothing", "gaussian-noise", "reverse-sigmoid", "label-only"]
         for spec in specs {
             let parsed = try DefenseSpec(parsing: spec)
-            let descriptor = try XCTUnwrap(DefenseRegistry.entry(named: parsed.name)).descriptor
-            let defense = try DefenseRegistry.make(parsed, context: makeContext(classes: k))
+            let descriptor = try XCTUnwrap(ComponentRegistry.shared.descriptor(.defense, named: parsed.name))
+            let defense = try ComponentRegistry.shared.makeDefense(parsed, context: makeContext(classes: k))
             let q = p.copy()
             var rng = RandomStream(seed: 2, purpose: .defense)
             try defense.apply(to: q, queries: Matrix(rows: n, cols: 4), rng: &rng)
@@ -317,7 +316,7 @@ final class ResponseTransformTests: XCTestCase {
 
     func testTransformsComposeInsideTheOracle() throws {
         let context = try makeContext()
-        let defenses = try ["temperature:T=0.5", "top-k:k=2"].map { try DefenseRegistry.make(DefenseSpec(parsing: $0), context: context) }
+        let defenses = try ["temperature:T=0.5", "top-k:k=2"].map { try ComponentRegistry.shared.makeDefense(DefenseSpec(parsing: $0), context: context) }
         let oracle = Oracle(teacher: context.teacher, defenses: defenses, defenseStream: RandomStream(seed: 0, purpose: .defense))
         var rng = RandomStream(seed: 3, label: "x")
         let x = Matrix(rows: 20, cols: 4, values: (0..<80).map { _ in Float(rng.uniform()) })
@@ -336,45 +335,47 @@ final class ResponseTransformTests: XCTestCase {
     // MARK: Errors
 
     func testBadSpecsGiveOneClearError() throws {
-        func parseError(_ text: String) -> DefenseError? {
-            do { try DefenseRegistry.parse(DefenseSpec(parsing: text)); return nil } catch { return error as? DefenseError }
+        func parseError(_ text: String) -> ComponentError? {
+            do { _ = try ComponentRegistry.shared.resolve(DefenseSpec(parsing: text), kind: .defense); return nil }
+            catch { return error as? ComponentError }
+        }
+        func invalid(_ d: String, _ p: String, _ v: String, _ e: String) -> ComponentError {
+            .invalidValue(kind: .defense, component: d, parameter: p, value: v, expected: e)
         }
         XCTAssertEqual(parseError("gaussian-noise:sigma=-0.1"),
-                       .invalidValue(defense: "gaussian-noise", parameter: "sigma", value: "-0.1", expected: "a number ≥ 0"))
+                       invalid("gaussian-noise", "sigma", "-0.1", "a number ≥ 0"))
         XCTAssertEqual(parseError("top-k:k=0"),
-                       .invalidValue(defense: "top-k", parameter: "k", value: "0",
-                                     expected: "an integer ≥ 1 (and at most the class count)"))
+                       invalid("top-k", "k", "0", "an integer ≥ 1 (and at most the class count)"))
         XCTAssertEqual(parseError("rounding:decimals=0"),
-                       .invalidValue(defense: "rounding", parameter: "decimals", value: "0", expected: "an integer from 1 to 6"))
+                       invalid("rounding", "decimals", "0", "an integer from 1 to 6"))
         XCTAssertEqual(parseError("high-confidence:cutoff=0"),
-                       .invalidValue(defense: "high-confidence", parameter: "cutoff", value: "0", expected: "a number in (0, 1]"))
+                       invalid("high-confidence", "cutoff", "0", "a number in (0, 1]"))
         XCTAssertEqual(parseError("label-smoothing:epsilon=1"),
-                       .invalidValue(defense: "label-smoothing", parameter: "epsilon", value: "1", expected: "a number in [0, 1)"))
+                       invalid("label-smoothing", "epsilon", "1", "a number in [0, 1)"))
         XCTAssertEqual(parseError("temperature:T=0"),
-                       .invalidValue(defense: "temperature", parameter: "T", value: "0", expected: "a number > 0"))
+                       invalid("temperature", "T", "0", "a number > 0"))
         XCTAssertEqual(parseError("reverse-sigmoid:gamma=0"),
-                       .invalidValue(defense: "reverse-sigmoid", parameter: "gamma", value: "0", expected: "a number > 0"))
+                       invalid("reverse-sigmoid", "gamma", "0", "a number > 0"))
         XCTAssertEqual(parseError("reverse-sigmoid:beta=nan"),
-                       .invalidValue(defense: "reverse-sigmoid", parameter: "beta", value: "nan", expected: "a number > 0"))
+                       invalid("reverse-sigmoid", "beta", "nan", "a number > 0"))
 
         let unknownParameter = try XCTUnwrap(parseError("gaussian-noise:sigm=0.1"))
-        XCTAssertEqual(unknownParameter, .unknownParameter(defense: "gaussian-noise", parameter: "sigm", valid: ["sigma"]))
+        XCTAssertEqual(unknownParameter, .unknownParameter(kind: .defense, component: "gaussian-noise", parameter: "sigm", valid: ["sigma"]))
         XCTAssertTrue(unknownParameter.description.contains("did you mean 'sigma'"), unknownParameter.description)
 
         let unknownDefense = try XCTUnwrap(parseError("roundng:decimals=2"))
-        guard case .unknownDefense("roundng", let valid) = unknownDefense else { return XCTFail("\(unknownDefense)") }
+        guard case .unknownComponent(.defense, "roundng", let valid, _) = unknownDefense else { return XCTFail("\(unknownDefense)") }
         XCTAssertTrue(valid.contains("rounding"))
         XCTAssertTrue(unknownDefense.description.contains("did you mean 'rounding'"), unknownDefense.description)
     }
 
     func testTopKLargerThanTheTeachersClassCountFailsAtBuildTime() throws {
         let spec = try DefenseSpec(parsing: "top-k:k=4")
-        XCTAssertNoThrow(try DefenseRegistry.parse(spec), "the class count is unknown before the teacher exists")
-        XCTAssertThrowsError(try DefenseRegistry.make(spec, context: makeContext(classes: 3))) { e in
-            XCTAssertEqual(e as? DefenseError,
-                           .invalidValue(defense: "top-k", parameter: "k", value: "4",
-                                         expected: "an integer from 1 to 3 (the teacher has 3 classes)"))
+        XCTAssertNoThrow(try ComponentRegistry.shared.resolve(spec, kind: .defense), "the class count is unknown before the teacher exists")
+        XCTAssertThrowsError(try ComponentRegistry.shared.makeDefense(spec, context: makeContext(classes: 3))) { e in
+            XCTAssertEqual(e as? ComponentError,
+                           .invalidValue(kind: .defense, component: "top-k", parameter: "k", value: "4", expected: "an integer from 1 to 3 (the teacher has 3 classes)"))
         }
-        XCTAssertNoThrow(try DefenseRegistry.make(spec, context: makeContext(classes: 4)))
+        XCTAssertNoThrow(try ComponentRegistry.shared.makeDefense(spec, context: makeContext(classes: 4)))
     }
 }

@@ -29,6 +29,7 @@ public struct ActiveLearningStrategy: QueryStrategy {
         self.initialFraction = initialFraction; self.rounds = rounds; self.uncertainty = uncertainty
     }
 
+    /// What the strategy needs before its first query.
     public func check(_ context: AttackContext) throws {
         try context.validate(component: name)
         guard context.distinctBudget <= context.pool.rows else {
@@ -41,18 +42,15 @@ public struct ActiveLearningStrategy: QueryStrategy {
         rounds == 0 ? distinct : min(distinct, max(1, Int((initialFraction * Double(distinct)).rounded())))
     }
 
-    public func collect(from oracle: Oracle, context: AttackContext, rng: inout RandomStream) throws -> TransferSet {
-        try collectReporting(from: oracle, context: context, rng: &rng).transfer
-    }
 
-    public func collectReporting(from oracle: Oracle, context: AttackContext, rng: inout RandomStream) throws -> StrategyReport {
+    public func collect(context: AttackContext, rng: inout RandomStream) throws -> StrategyReport {
         try check(context)
         let distinct = context.distinctBudget
         let first = rng.sample(initialCount(distinct: distinct), from: context.pool.rows)
         var queried = [Bool](repeating: false, count: context.pool.rows)
         for i in first { queried[i] = true }
         let firstInputs = context.pool.gatherRows(first)
-        var set = TransferSet(inputs: firstInputs, responses: try context.query(oracle, firstInputs), poolIndices: first)
+        var set = TransferSet(inputs: firstInputs, responses: try context.query(firstInputs), poolIndices: first)
         var roundsRun = 0
         if set.count < distinct {
             let substitute = context.makeSubstitute(rng: &rng)
@@ -64,7 +62,7 @@ public struct ActiveLearningStrategy: QueryStrategy {
                 let chosen = ActiveLearningStrategy.mostUncertain(scores, count: take, excluding: queried)
                 for i in chosen { queried[i] = true }
                 let inputs = context.pool.gatherRows(chosen)
-                set = set.appending(TransferSet(inputs: inputs, responses: try context.query(oracle, inputs), poolIndices: chosen))
+                set = set.appending(TransferSet(inputs: inputs, responses: try context.query(inputs), poolIndices: chosen))
                 roundsRun += 1
                 if set.count < distinct {
                     try context.trainSubstitute(substitute, inputs: set.inputs, responses: set.responses, rng: &rng)
@@ -100,5 +98,25 @@ public struct ActiveLearningStrategy: QueryStrategy {
         let candidates = scores.indices.filter { !excluding[$0] }
         let sorted = candidates.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
         return Array(sorted.prefix(count))
+    }
+}
+
+extension ActiveLearningStrategy.Uncertainty: ParameterChoice {}
+
+extension ActiveLearningStrategy {
+    static let initialParameter = Parameter<Double>("initial", default: 0.2, "fraction of the budget queried at random first",
+                                                    range: .openClosed(0, 1), expected: "a fraction in (0, 1]")
+    static let roundsParameter = Parameter<Int>("rounds", default: 4, "uncertainty-sampling rounds after the initial batch",
+                                                range: .atLeast(0))
+    static let uncertaintyParameter = Parameter<Uncertainty>("uncertainty", default: .entropy,
+        "entropy (highest −Σ p log p) or margin (smallest top-1 − top-2)")
+
+    public static let component = Component<QueryStrategy>(ComponentDescriptor(
+        kind: .strategy, name: "active",
+        summary: "active learning: a random initial batch, then rounds of the pool rows a substitute is least sure about",
+        parameters: [initialParameter.declaration, roundsParameter.declaration, uncertaintyParameter.declaration],
+        reference: "uncertainty sampling (Lewis & Gale 1994); ActiveThief (Pal et al. 2020)",
+        target: "the attacker's pool")) { p in
+        ActiveLearningStrategy(initialFraction: p[initialParameter], rounds: p[roundsParameter], uncertainty: p[uncertaintyParameter])
     }
 }

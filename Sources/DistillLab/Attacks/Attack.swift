@@ -18,12 +18,13 @@ public struct Attack {
     public init(strategy: AttackSpec, counters: [AttackSpec] = []) throws {
         self.strategySpec = strategy
         self.counterSpecs = counters
-        self.strategy = try AttackRegistry.makeStrategy(strategy)
+        let registry = ComponentRegistry.shared
+        self.strategy = try registry.strategy(strategy)
         var seen: Set<String> = []
         for c in counters where !seen.insert(c.name).inserted {
             throw AttackError.malformedSpec(c.description, "counter '\(c.name)' is given twice; give it once with the parameters you want")
         }
-        self.counters = try counters.map(AttackRegistry.makeCounter)
+        self.counters = try counters.map(registry.counter)
     }
 
     /// Parses the spec strings, then as `init(strategy:counters:)`.
@@ -34,16 +35,22 @@ public struct Attack {
     /// "jacobian:lambda=0.1 + argmax".
     public var description: String { ([strategySpec] + counterSpecs).map(\.description).joined(separator: " + ") }
 
+    /// Checks the plan (the strategy's needs, through the counters' channels)
+    /// before any teacher or oracle exists.
+    /// - Throws: `AttackError.incompatible` naming what to change.
+    public func check(_ context: AttackContext, classCount: Int) throws {
+        try strategy.check(context.planned(classCount: classCount, counters: counters))
+    }
+
     /// Runs the attack against `oracle`.
     /// - Parameters:
-    ///   - context: the attacker's pool, budget, client id and student (counters adjust a copy).
+    ///   - context: the attacker's pool, budget, client id and student (connected to `oracle`
+    ///     through the counters' channels).
     ///   - rng: the run's attack stream; every random choice is drawn from it.
     /// - Throws: `AttackError` when the strategy cannot run in this context or the oracle
     ///   would refuse the planned queries; the oracle's and the trainer's errors.
     public func run(oracle: Oracle, context: AttackContext, rng: inout RandomStream) throws -> AttackOutcome {
-        var ctx = context
-        for c in counters { try c.prepare(&ctx) }
-        try strategy.check(ctx)
+        let ctx = try context.connected(to: oracle, counters: counters)
         let name = strategySpec.name
         guard oracle.teacher.inputSize == ctx.inputSize else {
             throw AttackError.incompatible(component: name, reason: "the teacher takes \(oracle.teacher.inputSize) inputs but the attacker's pool rows have \(ctx.inputSize)")
@@ -55,7 +62,7 @@ public struct Attack {
         if let b = oracle.budgets[ctx.client], b - before < ctx.plannedQueries {
             throw AttackError.incompatible(component: name, reason: "the oracle allows client '\(ctx.client)' \(b - before) more queries but the attack plans \(ctx.plannedQueries); lower the attack budget or raise the oracle's")
         }
-        let report = try strategy.collectReporting(from: oracle, context: ctx, rng: &rng)
+        let report = try strategy.collect(context: ctx, rng: &rng)
         let spent = oracle.queryCounts[ctx.client, default: 0] - before
         guard spent <= ctx.budget else {
             throw AttackError.incompatible(component: name, reason: "it spent \(spent) queries, over its budget of \(ctx.budget) (a bug in the strategy)")

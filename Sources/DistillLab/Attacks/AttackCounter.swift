@@ -3,13 +3,14 @@ import DistillCore
 
 /// An adaptive counter: how an attacker who knows (or suspects) a defense
 /// changes its queries or its use of the responses. Counters compose: each
-/// first adjusts the query context (`prepare`), the strategy collects, then
-/// each post-processes the transfer set (`refine`).
+/// wraps the attacker's channel to the oracle (`wrap`, in the order given),
+/// the strategy collects through the wrapped channel, then each
+/// post-processes the transfer set (`refine`).
 public protocol AttackCounter {
     /// Registry name, e.g. "average-repeats".
     var name: String { get }
-    /// Adjusts how queries are sent (repeats, argmax) before the strategy runs.
-    func prepare(_ context: inout AttackContext) throws
+    /// The channel the strategy queries through (repeats, argmax); default: `channel` itself.
+    func wrap(_ channel: QueryChannel) throws -> QueryChannel
     /// Post-processes the collected transfer set (filters, relabels).
     func refine(_ transfer: TransferSet, context: AttackContext, rng: inout RandomStream) throws -> CounterReport
 }
@@ -26,7 +27,7 @@ public struct CounterReport {
 }
 
 extension AttackCounter {
-    public func prepare(_ context: inout AttackContext) throws {}
+    public func wrap(_ channel: QueryChannel) throws -> QueryChannel { channel }
     public func refine(_ transfer: TransferSet, context: AttackContext, rng: inout RandomStream) throws -> CounterReport {
         CounterReport(transfer: transfer)
     }
@@ -45,11 +46,30 @@ public struct AverageRepeats: AttackCounter {
     public var name: String { "average-repeats" }
     public init(repeats: Int) { self.repeats = repeats }
 
-    public func prepare(_ context: inout AttackContext) throws {
+    public func wrap(_ channel: QueryChannel) throws -> QueryChannel {
         guard repeats >= 2 else {
-            throw AttackError.invalidValue(component: name, parameter: "repeats", value: "\(repeats)", expected: "an integer ≥ 2")
+            throw AttackError.incompatible(component: name, reason: "repeats=\(repeats) averages nothing; use an integer ≥ 2")
         }
-        context.repeats = repeats
+        return Channel(inner: channel, repeats: repeats)
+    }
+
+    /// Each batch `repeats` times through `inner`, answers averaged.
+    final class Channel: QueryChannel {
+        let inner: QueryChannel
+        let repeats: Int
+        init(inner: QueryChannel, repeats: Int) { self.inner = inner; self.repeats = repeats }
+        var queriesPerInput: Int { inner.queriesPerInput * repeats }
+        var classCount: Int { inner.classCount }
+        func query(_ batch: Matrix) throws -> Matrix {
+            let mean = try inner.query(batch)
+            let n = mean.count
+            for _ in 1..<repeats {
+                let answer = try inner.query(batch)
+                BLAS.axpy(count: n, alpha: 1, x: answer.storage, y: mean.storage)
+            }
+            BLAS.scal(count: n, alpha: 1 / Float(repeats), x: mean.storage)
+            return mean
+        }
     }
 
     public func refine(_ transfer: TransferSet, context: AttackContext, rng: inout RandomStream) throws -> CounterReport {
@@ -69,5 +89,38 @@ public struct AverageRepeats: AttackCounter {
 public struct ArgmaxLabels: AttackCounter {
     public var name: String { "argmax" }
     public init() {}
-    public func prepare(_ context: inout AttackContext) throws { context.argmaxResponses = true }
+    public func wrap(_ channel: QueryChannel) throws -> QueryChannel { Channel(inner: channel) }
+
+    /// One-hot of every answer's top class.
+    final class Channel: QueryChannel {
+        let inner: QueryChannel
+        init(inner: QueryChannel) { self.inner = inner }
+        var queriesPerInput: Int { inner.queriesPerInput }
+        var classCount: Int { inner.classCount }
+        func query(_ batch: Matrix) throws -> Matrix {
+            let answer = try inner.query(batch)
+            TransferSet.oneHotRows(answer)
+            return answer
+        }
+    }
+}
+
+extension AverageRepeats {
+    static let repeatsParameter = Parameter<Int>("repeats", default: 4, "times each input is sent", range: .atLeast(2),
+                                                 expected: "an integer ≥ 2 (1 would not average anything)")
+    public static let component = Component<AttackCounter>(ComponentDescriptor(
+        kind: .counter, name: "average-repeats",
+        summary: "send each input r times and average the answers; ⌊budget/r⌋ distinct inputs",
+        parameters: [repeatsParameter.declaration],
+        reference: "averaging repeated queries against zero-mean output noise (cf. Orekondy et al. 2020; Lee et al. 2019)",
+        target: "zero-mean randomised perturbations (gaussian noise)")) { p in AverageRepeats(repeats: p[repeatsParameter]) }
+}
+
+extension ArgmaxLabels {
+    public static let component = Component<AttackCounter>(ComponentDescriptor(
+        kind: .counter, name: "argmax",
+        summary: "keep only each response's top-1 class (responses become one-hot as they arrive)",
+        parameters: [],
+        reference: "ART model-stealing demo (argmax-trained thieves); Tramèr et al. 2016 (label-only extraction)",
+        target: "argmax-preserving perturbations (reverse sigmoid, MAD-argmax, rounding, periodic signals)")) { _ in ArgmaxLabels() }
 }

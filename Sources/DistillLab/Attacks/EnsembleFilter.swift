@@ -86,3 +86,19 @@ public struct EnsembleFilter: AttackCounter {
         return Result(kept: transfer.selecting(keep), dropped: dropped, fallbackVotes: fallback)
     }
 }
+
+extension EnsembleFilter.Vote: ParameterChoice {}
+
+extension EnsembleFilter {
+    static let membersParameter = Parameter<Int>("members", default: 5, "ensemble size k", range: .atLeast(2))
+    static let voteParameter = Parameter<Vote>("vote", default: .outOfBag,
+                                               "out-of-bag (members that did not train on the row) or all")
+    public static let component = Component<AttackCounter>(ComponentDescriptor(
+        kind: .counter, name: "ensemble-filter",
+        summary: "train k bootstrap substitutes on the argmax labels, drop responses their majority vote disagrees with",
+        parameters: [membersParameter.declaration, voteParameter.declaration],
+        reference: "filtering suspected watermark answers, the attack DAWN (Szyller et al. 2021) discusses",
+        target: "keyed wrong answers / canaries (isolated label flips)")) { p in
+        EnsembleFilter(members: p[membersParameter], vote: p[voteParameter])
+    }
+}

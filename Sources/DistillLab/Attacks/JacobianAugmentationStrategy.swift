@@ -41,6 +41,7 @@ public struct JacobianAugmentationStrategy: QueryStrategy {
         tau > 0 && (round / tau) % 2 == 1 ? -lambda : lambda
     }
 
+    /// What the strategy needs before its first query.
     public func check(_ context: AttackContext) throws {
         try context.validate(component: name)
         guard seedSize <= context.distinctBudget else {
@@ -52,16 +53,13 @@ public struct JacobianAugmentationStrategy: QueryStrategy {
         }
     }
 
-    public func collect(from oracle: Oracle, context: AttackContext, rng: inout RandomStream) throws -> TransferSet {
-        try collectReporting(from: oracle, context: context, rng: &rng).transfer
-    }
 
-    public func collectReporting(from oracle: Oracle, context: AttackContext, rng: inout RandomStream) throws -> StrategyReport {
+    public func collect(context: AttackContext, rng: inout RandomStream) throws -> StrategyReport {
         try check(context)
         let distinct = context.distinctBudget
         let seed = rng.sample(seedSize, from: context.pool.rows)
         let seedInputs = context.pool.gatherRows(seed)
-        var set = TransferSet(inputs: seedInputs, responses: try context.query(oracle, seedInputs), poolIndices: [])
+        var set = TransferSet(inputs: seedInputs, responses: try context.query(seedInputs), poolIndices: [])
         let substitute = context.makeSubstitute(rng: &rng)
         try context.trainSubstitute(substitute, inputs: set.inputs, responses: set.responses, rng: &rng)
         var round = 0
@@ -72,7 +70,7 @@ public struct JacobianAugmentationStrategy: QueryStrategy {
             if candidates.rows > remaining {
                 candidates = candidates.gatherRows(rng.sample(remaining, from: candidates.rows))
             }
-            let answers = try context.query(oracle, candidates)
+            let answers = try context.query(candidates)
             set = set.appending(TransferSet(inputs: candidates, responses: answers, poolIndices: []))
             round += 1
             if set.count < distinct && round < rounds {
@@ -96,5 +94,24 @@ public struct JacobianAugmentationStrategy: QueryStrategy {
             dst[i] = min(max(src[i] + step * s, 0), 1)
         }
         return out
+    }
+}
+
+extension JacobianAugmentationStrategy {
+    static let seedSizeParameter = Parameter<Int>("seed-size", default: 50, "pool rows queried first", range: .atLeast(1))
+    static let lambdaParameter = Parameter<Double>("lambda", default: 0.1, "step λ", range: .openClosed(0, 1))
+    static let tauParameter = Parameter<Int>("tau", default: 0, "step sign period: λ·(−1)^⌊ρ/τ⌋ (paper τ = 3); 0 = always +λ",
+                                             range: .atLeast(0))
+    static let roundsParameter = Parameter<Int>("rounds", default: 16,
+        "augmentation rounds at most (stops earlier when the budget is spent)", range: .atLeast(0))
+
+    public static let component = Component<QueryStrategy>(ComponentDescriptor(
+        kind: .strategy, name: "jacobian",
+        summary: "Jacobian-based dataset augmentation: seed set, then x' = clip(x + λ·sign(∇ₓ substitute(x)[label]), 0, 1) in rounds",
+        parameters: [seedSizeParameter.declaration, lambdaParameter.declaration, tauParameter.declaration, roundsParameter.declaration],
+        reference: "Papernot et al. 2017, Practical Black-Box Attacks; cleverhans tutorial",
+        target: "synthetic points near the seed set")) { p in
+        JacobianAugmentationStrategy(seedSize: p[seedSizeParameter], lambda: Float(p[lambdaParameter]),
+                                     tau: p[tauParameter], rounds: p[roundsParameter])
     }
 }

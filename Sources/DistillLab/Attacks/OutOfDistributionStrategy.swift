@@ -29,6 +29,7 @@ public struct OutOfDistributionStrategy: QueryStrategy {
         self.source = source; self.resize = resize
     }
 
+    /// What the strategy needs before its first query.
     public func check(_ context: AttackContext) throws {
         try context.validate(component: name)
         switch source {
@@ -53,11 +54,8 @@ public struct OutOfDistributionStrategy: QueryStrategy {
         }
     }
 
-    public func collect(from oracle: Oracle, context: AttackContext, rng: inout RandomStream) throws -> TransferSet {
-        try collectReporting(from: oracle, context: context, rng: &rng).transfer
-    }
 
-    public func collectReporting(from oracle: Oracle, context: AttackContext, rng: inout RandomStream) throws -> StrategyReport {
+    public func collect(context: AttackContext, rng: inout RandomStream) throws -> StrategyReport {
         try check(context)
         let n = context.distinctBudget
         let inputs: Matrix
@@ -78,7 +76,7 @@ public struct OutOfDistributionStrategy: QueryStrategy {
             }
             notes["source"] = other.name
         }
-        let responses = try context.query(oracle, inputs)
+        let responses = try context.query(inputs)
         return StrategyReport(transfer: TransferSet(inputs: inputs, responses: responses, poolIndices: []), notes: notes)
     }
 
@@ -97,5 +95,33 @@ public struct OutOfDistributionStrategy: QueryStrategy {
             for j in 0..<features { row[j] = (row[j] - lo) * scale }
         }
         return y
+    }
+}
+
+extension ImageResize.Method: ParameterChoice {}
+
+extension OutOfDistributionStrategy {
+    static let sourceParameter = Parameter<String>("source", default: "noise",
+        "what the attacker queries with",
+        expected: "noise or a data source (digits, fashion-mnist, an IDX folder, a .csv path)",
+        where: { $0 == "noise" || (try? DataSource(parsing: $0)) != nil })
+    static let blurParameter = Parameter<Double>("blur", default: 0, "noise only: Gaussian blur σ in pixels, then stretched to [0, 1]",
+                                                 range: .nonNegative)
+    static let resizeParameter = Parameter<ImageResize.Method>("resize", default: .area,
+                                                               "how another dataset's images are resampled")
+
+    public static let component = Component<QueryStrategy>(ComponentDescriptor(
+        kind: .strategy, name: "ood",
+        summary: "out-of-distribution queries: uniform noise (optionally blurred) or another dataset resized to the teacher's image shape",
+        parameters: [sourceParameter.declaration, blurParameter.declaration, resizeParameter.declaration],
+        reference: "Knockoff Nets (other natural data); Tramèr et al. 2016 (random inputs)",
+        target: "noise or another dataset")) { p in
+        let source = p[sourceParameter], blur = p[blurParameter]
+        if source == "noise" { return OutOfDistributionStrategy(source: .noise(blur: blur), resize: p[resizeParameter]) }
+        guard blur == 0 else {
+            throw ComponentError.invalidValue(kind: .strategy, component: "ood", parameter: "blur", value: blur.parameterText,
+                                              expected: "0 (blur applies to source=noise only)")
+        }
+        return OutOfDistributionStrategy(source: .dataset(source), resize: p[resizeParameter])
     }
 }

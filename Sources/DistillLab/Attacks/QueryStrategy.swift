@@ -6,19 +6,26 @@ import DistillData
 /// How an attacker chooses its queries: random pool samples, out-of-distribution
 /// inputs, Jacobian augmentation, active learning.
 ///
-/// A strategy spends at most `context.budget` queries, all through
-/// `context.query(_:_:)` (so the oracle counts them under `context.client` and
-/// the counters' repeats/argmax apply), and draws every random choice from `rng`.
+/// A strategy implements one method. It spends at most `context.budget`
+/// queries, all through `context.query(_:)` (the attacker's channel to the
+/// oracle, which counters wrap), checks what it needs before its first query,
+/// and draws every random choice from `rng`.
 public protocol QueryStrategy {
     /// Registry name, e.g. "jacobian".
     var name: String { get }
-    /// Checks that the strategy can run in `context` before any query is sent
-    /// (budget vs. seed size, pool size, image shapes, …).
+    /// Queries the oracle through `context` and returns what the attacker holds,
+    /// with notes for the run's record (rounds run, …).
+    /// - Throws: `AttackError.incompatible` before any query when the strategy cannot run
+    ///   in `context` (budget vs. seed size, pool size, image shapes, …).
+    func collect(context: AttackContext, rng: inout RandomStream) throws -> StrategyReport
+    /// What the strategy needs before its first query (budget against the pool,
+    /// image shapes, …); `collect` calls it, and a run calls it before it trains
+    /// anything. Default: the context's own checks.
     func check(_ context: AttackContext) throws
-    /// Queries the oracle and returns what the attacker holds.
-    func collect(from oracle: Oracle, context: AttackContext, rng: inout RandomStream) throws -> TransferSet
-    /// `collect` plus notes for the run's record (rounds run, …).
-    func collectReporting(from oracle: Oracle, context: AttackContext, rng: inout RandomStream) throws -> StrategyReport
+}
+
+extension QueryStrategy {
+    public func check(_ context: AttackContext) throws { try context.validate(component: name) }
 }
 
 /// A strategy's transfer set with what it wants recorded.
@@ -29,17 +36,10 @@ public struct StrategyReport {
     public init(transfer: TransferSet, notes: [String: String] = [:]) { self.transfer = transfer; self.notes = notes }
 }
 
-extension QueryStrategy {
-    public func check(_ context: AttackContext) throws { try context.validate(component: name) }
-    public func collectReporting(from oracle: Oracle, context: AttackContext, rng: inout RandomStream) throws -> StrategyReport {
-        StrategyReport(transfer: try collect(from: oracle, context: context, rng: &rng))
-    }
-}
-
 /// Everything the attacker has: its unlabeled pool, its budget and query
 /// batching, its client id, the student it will distill (architecture and
-/// recipe, also used for substitutes in rounds), and optionally another
-/// dataset to query with. Counters set `repeats` and `argmaxResponses`.
+/// recipe, also used for substitutes in rounds), optionally another dataset
+/// to query with, and its channel to the oracle (which counters wrap).
 public struct AttackContext {
     /// The attacker's unlabeled pool (rows = inputs, in the teacher's input space).
     public var pool: Matrix
@@ -59,10 +59,8 @@ public struct AttackContext {
     public var studentInitialization: WeightInitialization
     /// Another dataset to query with (`ood:source=NAME`); when nil the strategy loads NAME itself.
     public var outOfDistribution: Dataset?
-    /// Times each distinct input is sent and the answers averaged (set by `average-repeats`).
-    public var repeats: Int = 1
-    /// Responses are replaced by the one-hot of their argmax as they arrive (set by `argmax`).
-    public var argmaxResponses: Bool = false
+    /// The attacker's channel to the oracle; nil until `connected(to:)`.
+    public var channel: QueryChannel?
 
     public init(pool: Matrix, inputShape: ImageShape? = nil, budget: Int, queryBatch: Int = 500,
                 client: String = "attacker", studentSizes: [Int], studentTraining: TrainingConfig,
@@ -72,6 +70,27 @@ public struct AttackContext {
         self.studentInitialization = studentInitialization; self.outOfDistribution = outOfDistribution
     }
 
+    /// This context with a channel to `oracle` under `client`, wrapped by `counters` in order.
+    public func connected(to oracle: Oracle, counters: [AttackCounter] = []) throws -> AttackContext {
+        var c = self
+        var channel: QueryChannel = OracleChannel(oracle: oracle, client: client)
+        for counter in counters { channel = try counter.wrap(channel) }
+        c.channel = channel
+        return c
+    }
+
+    /// This context with the channel the counters would build, but no oracle
+    /// behind it: for checking an attack's plan before the teacher exists.
+    public func planned(classCount: Int, counters: [AttackCounter] = []) throws -> AttackContext {
+        var c = self
+        var channel: QueryChannel = PlanningChannel(classCount: classCount)
+        for counter in counters { channel = try counter.wrap(channel) }
+        c.channel = channel
+        return c
+    }
+
+    /// Oracle queries each distinct input costs through the channel (repeats multiply it).
+    public var repeats: Int { channel?.queriesPerInput ?? 1 }
     /// Distinct inputs the budget pays for: `⌊budget / repeats⌋`.
     public var distinctBudget: Int { budget / max(repeats, 1) }
     /// Queries actually spent when the whole distinct budget is used (`repeats · distinctBudget ≤ budget`).
@@ -84,7 +103,6 @@ public struct AttackContext {
         func bad(_ s: String) -> AttackError { .incompatible(component: component, reason: s) }
         guard budget > 0 else { throw bad("the query budget must be positive, got \(budget)") }
         guard queryBatch > 0 else { throw bad("the query batch must be positive, got \(queryBatch)") }
-        guard repeats >= 1 else { throw bad("repeats must be at least 1, got \(repeats)") }
         guard distinctBudget > 0 else {
             throw bad("a budget of \(budget) queries cannot pay for even one input sent \(repeats) times; raise the budget or lower repeats")
         }
@@ -100,28 +118,22 @@ public struct AttackContext {
         try studentTraining.validate()
     }
 
-    /// Sends `inputs` to the oracle in batches of `queryBatch` rows, each batch
-    /// `repeats` times, and returns the averaged responses (one-hot of the
-    /// average's argmax when `argmaxResponses`). Costs `repeats · inputs.rows` queries.
-    /// - Throws: the oracle's errors (budget exhausted, wrong width).
-    public func query(_ oracle: Oracle, _ inputs: Matrix) throws -> Matrix {
-        let k = oracle.teacher.classCount
+    /// Sends `inputs` through the channel in batches of `queryBatch` rows and
+    /// returns the answers. Costs `repeats · inputs.rows` queries.
+    /// - Throws: `AttackError.incompatible` without a channel; the oracle's errors (budget exhausted, wrong width).
+    public func query(_ inputs: Matrix) throws -> Matrix {
+        guard let channel else {
+            throw AttackError.incompatible(component: "attack", reason: "the context has no channel to the oracle; use `connected(to:)`")
+        }
+        let k = channel.classCount
         let out = Matrix(rows: inputs.rows, cols: k)
-        let r = max(repeats, 1)
         var start = 0
         while start < inputs.rows {
             let rows = min(queryBatch, inputs.rows - start)
-            let batch = inputs.gatherRows(start..<(start + rows))
-            let target = out.row(start)
-            for i in 0..<r {
-                let answer = try oracle.query(batch, client: client)
-                if i == 0 { target.update(from: answer.storage, count: rows * k) }
-                else { BLAS.axpy(count: rows * k, alpha: 1, x: answer.storage, y: target) }
-            }
-            if r > 1 { BLAS.scal(count: rows * k, alpha: 1 / Float(r), x: target) }
+            let answer = try channel.query(inputs.gatherRows(start..<(start + rows)))
+            out.row(start).update(from: answer.storage, count: rows * k)
             start += rows
         }
-        if argmaxResponses { TransferSet.oneHotRows(out) }
         return out
     }
 

@@ -93,3 +93,29 @@ extension AdaptiveMisinformation {
         return try AdaptiveMisinformation(misinformationModel: model, threshold: tau, sharpness: nu)
     }
 }
+
+extension MisinformationArchitecture: ParameterChoice {}
+
+extension AdaptiveMisinformation {
+    static let tauParameter = Parameter<Double>("tau", default: 0.99, "confidence threshold τ", range: .closed(0, 1))
+    static let nuParameter = Parameter<Double>("nu", default: 1e4, "sharpness ν of the switch", range: .positive,
+                                               expected: "a positive number")
+    static let modelParameter = Parameter<MisinformationArchitecture>("model", default: .teacher,
+        "misinformation model widths: teacher or surrogate (student-sized)")
+    static let epochsParameter = Parameter<Int>("epochs", default: 10, "training epochs of the misinformation model",
+                                                range: .atLeast(1), expected: "a positive integer")
+
+    /// The misinformation model is trained once per run in `fit` and shared by every oracle's instance.
+    public static let component = Component<DefenseFitter>(ComponentDescriptor(
+        kind: .defense, name: "adaptive-misinformation",
+        summary: "answers unsure queries (max p below τ) with a model trained to avoid the true class: q = (1−h)·p + h·softmax(m(x)), h = σ(ν(τ − max p))",
+        parameters: [tauParameter, nuParameter].map(\.declaration) + [modelParameter.declaration, epochsParameter.declaration],
+        reference: "Kariyappa & Qureshi, Defending Against Model Stealing Attacks with Adaptive Misinformation, CVPR 2020")) { p in
+        { context in
+            let fitted = try make(context: context, threshold: p[tauParameter], sharpness: p[nuParameter],
+                                  architecture: p[modelParameter], epochs: p[epochsParameter])
+            return { try AdaptiveMisinformation(misinformationModel: fitted.misinformationModel,
+                                                threshold: fitted.threshold, sharpness: fitted.sharpness) }
+        }
+    }
+}

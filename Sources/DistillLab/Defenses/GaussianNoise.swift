@@ -19,13 +19,13 @@ public final class GaussianNoiseDefense: ResponseDefense {
     public let name = "gaussian-noise"
     public let sigma: Double
 
-    public static let descriptor = DefenseDescriptor(
-        name: "gaussian-noise",
+    static let sigmaParameter = Parameter<Double>("sigma", default: 0.05, "noise standard deviation", range: .nonNegative)
+    public static let component = Component<DefenseFitter>.transform(ComponentDescriptor(
+        kind: .defense, name: "gaussian-noise",
         summary: "add N(0, sigma²) to each probability, clip at 0, renormalise each row",
-        parameters: [DefenseParameter("sigma", default: "0.05", "noise standard deviation, ≥ 0")],
-        argmaxPreserving: false,
-        randomized: true,
-        reference: "Standard output-noise baseline (e.g. Orekondy et al. 2020, Lee et al. 2019 comparisons)")
+        parameters: [sigmaParameter.declaration],
+        reference: "Standard output-noise baseline (e.g. Orekondy et al. 2020, Lee et al. 2019 comparisons)",
+        randomized: true)) { p, _ in GaussianNoiseDefense(sigma: p[sigmaParameter]) }
 
     public init(sigma: Double) {
         precondition(sigma >= 0 && sigma.isFinite, "gaussian-noise needs a finite sigma ≥ 0")

@@ -331,3 +331,41 @@ extension PredictionPoisoning {
         return try PredictionPoisoning(surrogate: model, epsilon: epsilon, norm: norm, variant: variant, objective: objective)
     }
 }
+
+extension PerturbationNorm: ParameterChoice {}
+extension MADSurrogate: ParameterChoice {}
+extension MADObjective: ParameterChoice {}
+
+extension PredictionPoisoning {
+    static let epsilonParameter = Parameter<Double>("epsilon", default: 0.5, "perturbation budget ‖q − p‖ ≤ ε", range: .nonNegative)
+    static let normParameter = Parameter<PerturbationNorm>("norm", default: .l1, "norm of the budget")
+    static let surrogateParameter = Parameter<MADSurrogate>("surrogate", default: .random,
+        "the attacker stand-in: random (student-sized, untrained), trained (on the owner's data) or teacher")
+    static let objectiveParameter = Parameter<MADObjective>("objective", default: .surrogate,
+        "oracle objective: surrogate ‖Gᵀ(ỹ−p)‖² or normalized (angle between gradients)")
+    static let surrogateEpochsParameter = Parameter<Int>("surrogate-epochs", default: 10, "epochs for surrogate=trained",
+                                                         range: .atLeast(1), expected: "a positive integer")
+
+    /// MAD or MAD-argmax; the surrogate is built (and for `trained`, trained) once per run in `fit`.
+    public static func component(_ variant: MADVariant) -> Component<DefenseFitter> {
+        let argmax = variant == .argmaxPreserving
+        return Component(ComponentDescriptor(
+            kind: .defense, name: variant.rawValue,
+            summary: argmax
+                ? "MAD-argmax: moves each response within ε toward the mixture of classes (always including the top-1) that most turns a surrogate's last-layer gradient; keeps the top-1"
+                : "MAD: moves each response within ε toward the class vertex that most turns a surrogate's last-layer gradient",
+            parameters: [epsilonParameter.declaration, normParameter.declaration, surrogateParameter.declaration,
+                         objectiveParameter.declaration, surrogateEpochsParameter.declaration],
+            reference: "Orekondy et al., Prediction Poisoning, ICLR 2020 (tribhuvanesh/prediction-poisoning, defenses/victim/bb_mad.py)",
+            argmaxPreserving: argmax)) { p in
+            { context in
+                let fitted = try make(context: context, variant: variant, epsilon: p[epsilonParameter], norm: p[normParameter],
+                                      surrogate: p[surrogateParameter], objective: p[objectiveParameter],
+                                      surrogateEpochs: p[surrogateEpochsParameter])
+                // Each oracle gets its own scratch buffers; the (trained) surrogate is shared.
+                return { try PredictionPoisoning(surrogate: fitted.surrogate, epsilon: fitted.epsilon, norm: fitted.norm,
+                                                 variant: variant, objective: fitted.objective) }
+            }
+        }
+    }
+}

@@ -13,13 +13,12 @@ import DistillCore
 public final class LabelOnlyDefense: ResponseDefense {
     public let name = "label-only"
 
-    public static let descriptor = DefenseDescriptor(
-        name: "label-only",
+    public static let component = Component<DefenseFitter>.transform(ComponentDescriptor(
+        kind: .defense, name: "label-only",
         summary: "answer with the one-hot vector of the top-1 class only",
         parameters: [],
-        argmaxPreserving: true,
-        randomized: false,
-        reference: "Tramèr et al. 2016 (label-only APIs); Orekondy et al. 2019 (Knockoff Nets, top-1)")
+        reference: "Tramèr et al. 2016 (label-only APIs); Orekondy et al. 2019 (Knockoff Nets, top-1)",
+        argmaxPreserving: true)) { _, _ in LabelOnlyDefense() }
 
     public init() {}
 
@@ -48,13 +47,21 @@ public final class TopKDefense: ResponseDefense {
     /// Which classes of the current row are kept (reused; no per-row allocation).
     private var kept: [Bool] = []
 
-    public static let descriptor = DefenseDescriptor(
-        name: "top-k",
+    static let kParameter = Parameter<Int>("k", default: 1, "how many top probabilities to reveal (1 … class count)",
+                                           range: .atLeast(1), expected: "an integer ≥ 1 (and at most the class count)")
+    public static let component = Component<DefenseFitter>.transform(ComponentDescriptor(
+        kind: .defense, name: "top-k",
         summary: "keep the k largest probabilities, zero the rest (no renormalisation)",
-        parameters: [DefenseParameter("k", default: "1", "how many top probabilities to reveal (1 … class count)")],
-        argmaxPreserving: true,
-        randomized: false,
-        reference: "Orekondy et al. 2019 (Knockoff Nets, top-k truncation); Tramèr et al. 2016")
+        parameters: [kParameter.declaration],
+        reference: "Orekondy et al. 2019 (Knockoff Nets, top-k truncation); Tramèr et al. 2016",
+        argmaxPreserving: true)) { p, context in
+        let k = p[kParameter], classes = context.teacher.classCount
+        guard k <= classes else {
+            throw ComponentError.invalidValue(kind: .defense, component: "top-k", parameter: "k", value: String(k),
+                                              expected: "an integer from 1 to \(classes) (the teacher has \(classes) classes)")
+        }
+        return TopKDefense(k: k)
+    }
 
     /// - Precondition: `k ≥ 1` (the registry checks `k ≤ classCount` against the teacher).
     public init(k: Int) {
@@ -98,13 +105,15 @@ public final class HighConfidenceDefense: ResponseDefense {
     public let name = "high-confidence"
     public let cutoff: Float
 
-    public static let descriptor = DefenseDescriptor(
-        name: "high-confidence",
+    static let cutoffParameter = Parameter<Double>("cutoff", default: 0.25, "smallest probability still revealed",
+                                                   range: .openClosed(0, 1))
+    public static let component = Component<DefenseFitter>.transform(ComponentDescriptor(
+        kind: .defense, name: "high-confidence",
         summary: "zero every probability below the cutoff (no renormalisation; rows with max p < cutoff become all zero)",
-        parameters: [DefenseParameter("cutoff", default: "0.25", "smallest probability still revealed, in (0, 1]")],
-        argmaxPreserving: false,
-        randomized: false,
-        reference: "ART HighConfidence postprocessor (art/defences/postprocessor/high_confidence.py)")
+        parameters: [cutoffParameter.declaration],
+        reference: "ART HighConfidence postprocessor (art/defences/postprocessor/high_confidence.py)")) { p, _ in
+        HighConfidenceDefense(cutoff: p[cutoffParameter])
+    }
 
     /// - Precondition: `0 < cutoff ≤ 1` (ART requires a positive cutoff; above 1 would zero everything).
     public init(cutoff: Double) {

@@ -37,16 +37,15 @@ public final class ReverseSigmoidDefense: ResponseDefense {
     /// ART's clip bound for the logit.
     public static let clip = 1e-9
 
-    public static let descriptor = DefenseDescriptor(
-        name: "reverse-sigmoid",
+    static let betaParameter = Parameter<Double>("beta", default: 1.0, "perturbation magnitude", range: .positive)
+    static let gammaParameter = Parameter<Double>("gamma", default: 0.1, "convergence (logit scale); ART's demo uses 0.2", range: .positive)
+    public static let component = Component<DefenseFitter>.transform(ComponentDescriptor(
+        kind: .defense, name: "reverse-sigmoid",
         summary: "subtract beta·(σ(gamma·logit p) − ½), clip to [0, 1], renormalise (ART ReverseSigmoid)",
-        parameters: [
-            DefenseParameter("beta", default: "1.0", "perturbation magnitude, > 0"),
-            DefenseParameter("gamma", default: "0.1", "convergence (logit scale), > 0; ART's demo uses 0.2"),
-        ],
-        argmaxPreserving: false,
-        randomized: false,
-        reference: "Lee et al. 2019 (arXiv:1806.00054); ART ReverseSigmoid (art/defences/postprocessor/reverse_sigmoid.py)")
+        parameters: [betaParameter.declaration, gammaParameter.declaration],
+        reference: "Lee et al. 2019 (arXiv:1806.00054); ART ReverseSigmoid (art/defences/postprocessor/reverse_sigmoid.py)")) { p, _ in
+        ReverseSigmoidDefense(beta: p[betaParameter], gamma: p[gammaParameter])
+    }
 
     public init(beta: Double, gamma: Double) {
         precondition(beta > 0 && gamma > 0, "reverse-sigmoid needs beta > 0 and gamma > 0")

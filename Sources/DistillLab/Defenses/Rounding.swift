@@ -23,13 +23,15 @@ public final class RoundingDefense: ResponseDefense {
 
     public static let decimalRange = 1...6
 
-    public static let descriptor = DefenseDescriptor(
-        name: "rounding",
+    static let decimalsParameter = Parameter<Int>("decimals", default: 2, "decimal places kept",
+                                                  range: .closed(Double(decimalRange.lowerBound), Double(decimalRange.upperBound)))
+    public static let component = Component<DefenseFitter>.transform(ComponentDescriptor(
+        kind: .defense, name: "rounding",
         summary: "round each probability to d decimals (no renormalisation; may tie the top classes)",
-        parameters: [DefenseParameter("decimals", default: "2", "decimal places kept, 1 … 6")],
-        argmaxPreserving: false,
-        randomized: false,
-        reference: "ART Rounded postprocessor (art/defences/postprocessor/rounded.py); Tramèr et al. 2016")
+        parameters: [decimalsParameter.declaration],
+        reference: "ART Rounded postprocessor (art/defences/postprocessor/rounded.py); Tramèr et al. 2016")) { p, _ in
+        RoundingDefense(decimals: p[decimalsParameter])
+    }
 
     public init(decimals: Int) {
         precondition(RoundingDefense.decimalRange.contains(decimals), "rounding needs 1 ≤ decimals ≤ 6")

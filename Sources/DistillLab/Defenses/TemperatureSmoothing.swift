@@ -20,13 +20,13 @@ public final class TemperatureDefense: ResponseDefense {
     public let temperature: Double
     private var scratch: [Double] = []
 
-    public static let descriptor = DefenseDescriptor(
-        name: "temperature",
+    static let temperatureParameter = Parameter<Double>("T", default: 2, "temperature (1 = unchanged)", range: .positive)
+    public static let component = Component<DefenseFitter>.transform(ComponentDescriptor(
+        kind: .defense, name: "temperature",
         summary: "answer softmax(log p / T): T > 1 softens, T < 1 sharpens; keeps the top class",
-        parameters: [DefenseParameter("T", default: "2", "temperature, > 0 (1 = unchanged)")],
-        argmaxPreserving: true,
-        randomized: false,
-        reference: "Temperature scaling of released probabilities (Hinton et al. 2015 softening, applied at the API)")
+        parameters: [temperatureParameter.declaration],
+        reference: "Temperature scaling of released probabilities (Hinton et al. 2015 softening, applied at the API)",
+        argmaxPreserving: true)) { p, _ in TemperatureDefense(temperature: p[temperatureParameter]) }
 
     public init(temperature: Double) {
         precondition(temperature > 0 && temperature.isFinite, "temperature needs T > 0")
@@ -67,13 +67,14 @@ public final class LabelSmoothingDefense: ResponseDefense {
     public let name = "label-smoothing"
     public let epsilon: Double
 
-    public static let descriptor = DefenseDescriptor(
-        name: "label-smoothing",
+    static let epsilonParameter = Parameter<Double>("epsilon", default: 0.1, "weight of the uniform distribution",
+                                                    range: .closedOpen(0, 1))
+    public static let component = Component<DefenseFitter>.transform(ComponentDescriptor(
+        kind: .defense, name: "label-smoothing",
         summary: "answer (1 − epsilon)·p + epsilon/K; keeps the top class",
-        parameters: [DefenseParameter("epsilon", default: "0.1", "weight of the uniform distribution, in [0, 1)")],
-        argmaxPreserving: true,
-        randomized: false,
-        reference: "Label smoothing (Szegedy et al. 2016) applied to released probabilities")
+        parameters: [epsilonParameter.declaration],
+        reference: "Label smoothing (Szegedy et al. 2016) applied to released probabilities",
+        argmaxPreserving: true)) { p, _ in LabelSmoothingDefense(epsilon: p[epsilonParameter]) }
 
     public init(epsilon: Double) {
         precondition(epsilon >= 0 && epsilon < 1, "label-smoothing needs 0 ≤ epsilon < 1")

@@ -104,11 +104,13 @@ extension DistillLabCommand {
                 if let v, !(v > 0) { throw ValidationError("\(name) must be positive, got \(v)") }
             }
             for d in defenses {
-                do { try DefenseRegistry.parse(DefenseSpec(parsing: d)) } catch let e as DefenseError { throw ValidationError("--defense \(d): \(e)") }
+                do { _ = try ComponentRegistry.shared.defense(DefenseSpec(parsing: d)) } catch let e as ComponentError {
+                    throw ValidationError("--defense \(d): \(e)")
+                } catch let e as SpecSyntaxError { throw ValidationError("--defense: \(e)") }
             }
             do { _ = try Attack(parsing: attackStrategy ?? "random", counters: counters) } catch let e as AttackError {
                 throw ValidationError("\(e)")
-            }
+            } catch let e as ComponentError { throw ValidationError("\(e)") }
             _ = try parseWidths(teacherHidden, "--teacher-hidden")
             _ = try parseWidths(studentHidden, "--student-hidden")
         }
@@ -178,8 +180,7 @@ extension DistillLabCommand {
             var directory: RunDirectory?
             if !noSave {
                 let name = runName ?? defaultRunName(settings)
-                directory = try RunDirectory.create(under: URL(fileURLWithPath: output), name: name)
-                try directory?.write(Data(ExperimentFile.yaml(for: settings).utf8), to: "config.yaml")  // rerunnable with --config
+                directory = try RunDirectory.create(under: URL(fileURLWithPath: output), name: name, renderSettings: ExperimentFile.yaml(for:))
             }
             let progress = ProgressPrinter(enabled: !common.quiet, live: standardErrorIsTerminal)
             let result: ExperimentResult

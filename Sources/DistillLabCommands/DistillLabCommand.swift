@@ -2,8 +2,11 @@ import ArgumentParser
 import Foundation
 import DistillLab
 
-struct DistillLabCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The `distill-lab` command. A plug-in's executable registers its components
+/// with `ComponentRegistry.shared` and then calls `DistillLabCommand.main()`.
+public struct DistillLabCommand: ParsableCommand {
+    public init() {}
+    public static let configuration = CommandConfiguration(
         commandName: "distill-lab",
         abstract: "Measure what distillation defenses cost a thief and honest users.",
         version: DistillLabVersion.current,
@@ -40,4 +43,13 @@ let standardErrorIsTerminal = isatty(STDERR_FILENO) == 1
 struct CommandError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+extension DistillLabCommand {
+    /// What the `distill-lab` executable does: picks the BLAS kernels, then
+    /// parses the command line and runs. A plug-in calls it after registering.
+    public static func launch() {
+        BLASKernelSelection.reexecWithBestKernelsIfNeeded()
+        main()
+    }
 }

@@ -68,7 +68,7 @@ extension DistillLabCommand {
                 if dryRun {
                     // Nothing is written: list the shard's points and whether each has finished.
                     for p in try definition.points() where shard.contains(p.index) {
-                        let finished = FileManager.default.fileExists(atPath: URL(fileURLWithPath: output).appendingPathComponent(p.name).appendingPathComponent("results.json").path)
+                        let finished = FileManager.default.fileExists(atPath: URL(fileURLWithPath: output).appendingPathComponent(p.name).appendingPathComponent(RunFiles.results).path)
                         print("\(p.index)\t\(finished ? "finished" : "to run")\t\(p.name)")
                     }
                     return

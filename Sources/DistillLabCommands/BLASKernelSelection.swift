@@ -8,8 +8,8 @@ import Glibc
 /// so `setenv` in `main` is too late: where the CPU has AVX-512 we re-exec once
 /// with `OPENBLAS_CORETYPE=SkylakeX` (about 1.9× faster sgemm). A user's own
 /// `OPENBLAS_CORETYPE` is respected; `DISTILL_LAB_NO_REEXEC=1` disables this.
-enum BLASKernelSelection {
-    static func reexecWithBestKernelsIfNeeded() {
+public enum BLASKernelSelection {
+    public static func reexecWithBestKernelsIfNeeded() {
         let env = ProcessInfo.processInfo.environment
         guard env["OPENBLAS_CORETYPE"] == nil, env["DISTILL_LAB_NO_REEXEC"] == nil else { return }
         guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
