@@ -116,7 +116,7 @@ public struct CodingSuite: TaskSuite {
         .init(words: "x minus y, squared", body: "(x-y)*(x-y)", arity: 2),
         .init(words: "x plus B times y", body: "x+B*y", arity: 2),
     ]
-    static let fixedInputs1: [[Int]] = [[-7], [-1], [0], [1], [2], [3], [10], [57]]
+    static let fixedInputs1: [[Int]] = [[-7], [-1], [0], [1], [2], [3], [10], [57], [123], [250], [-131]]  // large ones tell x%67 from x%68
     static let fixedInputs2: [[Int]] = [[0, 0], [1, 2], [2, 1], [-3, 4], [5, -6], [10, 3], [7, 7], [31, 12]]
 
     func drawFunctionTask(_ s: inout RandomStream) -> TaskExample {
