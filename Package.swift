@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "DistillText", dependencies: ["DistillCore", "CKernels", "COpenBLAS"]),
         // Text track: generated task suites (reasoning, tool use, coding), exact graders, the
         // tiny language's interpreter, the natural-text corpus (no BLAS, no model).
-        .target(name: "DistillTasks", dependencies: ["DistillCore"]),
+        .target(name: "DistillTasks", dependencies: ["DistillCore", "DistillData"]),
         // Declarative YAML experiment files and key=value overrides.
         .target(name: "DistillConfig", dependencies: ["DistillLab", "DistillNN", .product(name: "Yams", package: "Yams")]),
         // Sweeps: expansion, resumable sharded runs with shared baselines, collection into tables and SQLite.

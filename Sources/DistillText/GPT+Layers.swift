@@ -1,0 +1,263 @@
+import DistillCore
+import Foundation
+
+/// The GPT's layers as forward/backward pairs over raw buffers (llm.c style).
+/// Shapes: N rows (B·T positions), C channels. Backward functions ACCUMULATE into
+/// parameter gradients and, unless noted, into input gradients.
+public enum GPTLayers {
+    // MARK: encoder
+
+    /// out[n] = wte[token[n]] + wpe[n mod T].
+    public static func encoderForward(_ out: UnsafeMutablePointer<Float>, tokens: UnsafePointer<Int32>,
+                                      wte: UnsafePointer<Float>, wpe: UnsafePointer<Float>, B: Int, T: Int, C: Int) {
+        for b in 0..<B {
+            for t in 0..<T {
+                let o = out + (b * T + t) * C
+                let e = wte + Int(tokens[b * T + t]) * C, p = wpe + t * C
+                for i in 0..<C { o[i] = e[i] + p[i] }
+            }
+        }
+    }
+
+    public static func encoderBackward(dwte: UnsafeMutablePointer<Float>, dwpe: UnsafeMutablePointer<Float>,
+                                       dout: UnsafePointer<Float>, tokens: UnsafePointer<Int32>, B: Int, T: Int, C: Int) {
+        for b in 0..<B {
+            for t in 0..<T {
+                let d = dout + (b * T + t) * C
+                let e = dwte + Int(tokens[b * T + t]) * C, p = dwpe + t * C
+                for i in 0..<C { e[i] += d[i]; p[i] += d[i] }
+            }
+        }
+    }
+
+    // MARK: layernorm
+
+    /// out = (x − mean)·rstd·w + b per row, eps 1e-5; saves mean and rstd for backward.
+    public static func layerNormForward(_ out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
+                                        rstd: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
+                                        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, N: Int, C: Int) {
+        let invC = 1 / Float(C)
+        for n in 0..<N {
+            let x = inp + n * C, o = out + n * C
+            var m: Float = 0
+            for i in 0..<C { m += x[i] }
+            m *= invC
+            var v: Float = 0
+            for i in 0..<C { let d = x[i] - m; v += d * d }
+            v *= invC
+            let s = 1 / (v + 1e-5).squareRoot()
+            for i in 0..<C { o[i] = (x[i] - m) * s * weight[i] + bias[i] }
+            mean[n] = m; rstd[n] = s
+        }
+    }
+
+    public static func layerNormBackward(dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>,
+                                         dbias: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+                                         inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                         mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, N: Int, C: Int) {
+        let invC = 1 / Float(C)
+        for n in 0..<N {
+            let d = dout + n * C, x = inp + n * C, di = dinp + n * C
+            let m = mean[n], s = rstd[n]
+            var dnormMean: Float = 0, dnormNormMean: Float = 0
+            for i in 0..<C {
+                let norm = (x[i] - m) * s
+                let dn = weight[i] * d[i]
+                dnormMean += dn; dnormNormMean += dn * norm
+            }
+            dnormMean *= invC; dnormNormMean *= invC
+            for i in 0..<C {
+                let norm = (x[i] - m) * s
+                let dn = weight[i] * d[i]
+                dbias[i] += d[i]
+                dweight[i] += norm * d[i]
+                di[i] += (dn - dnormMean - norm * dnormNormMean) * s
+            }
+        }
+    }
+
+    // MARK: matmul (weights stored [in × out], HF Conv1D layout)
+
+    /// out[N×OC] = inp[N×C] · W[C×OC] + bias (bias optional).
+    public static func matmulForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
+                                     weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, N: Int, C: Int, OC: Int) {
+        if let bias {
+            for n in 0..<N { (out + n * OC).update(from: bias, count: OC) }
+        }
+        BLAS.gemm(.none, .none, m: N, n: OC, k: C, a: inp, lda: C, b: weight, ldb: OC,
+                  beta: bias == nil ? 0 : 1, c: out, ldc: OC)
+    }
+
+    /// dinp (overwritten if `overwriteInput`, else accumulated) = dout·Wᵀ; dW += inpᵀ·dout; dbias += Σ rows.
+    public static func matmulBackward(dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>,
+                                      dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
+                                      inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                      N: Int, C: Int, OC: Int, overwriteInput: Bool = false) {
+        BLAS.gemm(.none, .transpose, m: N, n: C, k: OC, a: dout, lda: OC, b: weight, ldb: OC,
+                  beta: overwriteInput ? 0 : 1, c: dinp, ldc: C)
+        BLAS.gemm(.transpose, .none, m: C, n: OC, k: N, a: inp, lda: C, b: dout, ldb: OC, beta: 1, c: dweight, ldc: OC)
+        if let dbias {
+            for n in 0..<N {
+                let d = dout + n * OC
+                for o in 0..<OC { dbias[o] += d[o] }
+            }
+        }
+    }
+
+    // MARK: attention
+
+    /// Causal multi-head attention. qkv is [B·T × 3C] (q | k | v); att is [B·NH × T × T]
+    /// (post-softmax, saved for backward); out is [B·T × C]. Per batch×head: QKᵀ and AV by sgemm.
+    public static func attentionForward(_ out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>,
+                                        qkv: UnsafePointer<Float>, B: Int, T: Int, C: Int, NH: Int) {
+        let hs = C / NH, C3 = 3 * C
+        let scale = 1 / Float(hs).squareRoot()
+        for b in 0..<B {
+            for h in 0..<NH {
+                let q = qkv + b * T * C3 + h * hs, k = q + C, v = q + 2 * C
+                let a = att + (b * NH + h) * T * T
+                BLAS.gemm(.none, .transpose, m: T, n: T, k: hs, alpha: scale, a: q, lda: C3, b: k, ldb: C3, beta: 0, c: a, ldc: T)
+                for t in 0..<T { causalSoftmaxRow(a + t * T, count: t + 1, width: T) }
+                BLAS.gemm(.none, .none, m: T, n: hs, k: T, a: a, lda: T, b: v, ldb: C3, beta: 0,
+                          c: out + b * T * C + h * hs, ldc: C)
+            }
+        }
+    }
+
+    /// Softmax over row[0..<count]; row[count..<width] set to 0 (the causal mask).
+    @inline(__always)
+    static func causalSoftmaxRow(_ row: UnsafeMutablePointer<Float>, count: Int, width: Int) {
+        var mx = -Float.infinity
+        for i in 0..<count where row[i] > mx { mx = row[i] }
+        var sum: Float = 0
+        for i in 0..<count { let e = expf(row[i] - mx); row[i] = e; sum += e }
+        let inv = 1 / sum
+        for i in 0..<count { row[i] *= inv }
+        for i in count..<width { row[i] = 0 }
+    }
+
+    /// dqkv += ∂/∂qkv. `scratch` holds T×T floats (the gradient of one head's scores).
+    public static func attentionBackward(dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+                                         qkv: UnsafePointer<Float>, att: UnsafePointer<Float>,
+                                         scratch: UnsafeMutablePointer<Float>, B: Int, T: Int, C: Int, NH: Int) {
+        let hs = C / NH, C3 = 3 * C
+        let scale = 1 / Float(hs).squareRoot()
+        for b in 0..<B {
+            for h in 0..<NH {
+                let q = qkv + b * T * C3 + h * hs, k = q + C, v = q + 2 * C
+                let dq = dqkv + b * T * C3 + h * hs, dk = dq + C, dv = dq + 2 * C
+                let a = att + (b * NH + h) * T * T
+                let dy = dout + b * T * C + h * hs
+                // dA = dY·Vᵀ, dV += Aᵀ·dY
+                BLAS.gemm(.none, .transpose, m: T, n: T, k: hs, a: dy, lda: C, b: v, ldb: C3, beta: 0, c: scratch, ldc: T)
+                BLAS.gemm(.transpose, .none, m: T, n: hs, k: T, a: a, lda: T, b: dy, ldb: C, beta: 1, c: dv, ldc: C3)
+                // softmax backward in place: dS = A ⊙ (dA − Σ A·dA), zero above the diagonal
+                for t in 0..<T {
+                    let ar = a + t * T, dr = scratch + t * T
+                    var dot: Float = 0
+                    for j in 0...t { dot += ar[j] * dr[j] }
+                    for j in 0...t { dr[j] = ar[j] * (dr[j] - dot) }
+                    for j in (t + 1)..<T { dr[j] = 0 }
+                }
+                // dQ += scale·dS·K, dK += scale·dSᵀ·Q
+                BLAS.gemm(.none, .none, m: T, n: hs, k: T, alpha: scale, a: scratch, lda: T, b: k, ldb: C3, beta: 1, c: dq, ldc: C3)
+                BLAS.gemm(.transpose, .none, m: T, n: hs, k: T, alpha: scale, a: scratch, lda: T, b: q, ldb: C3, beta: 1, c: dk, ldc: C3)
+            }
+        }
+    }
+
+    // MARK: GELU (tanh approximation)
+
+    static let geluScale: Float = (2 / Float.pi).squareRoot()
+
+    public static func geluForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count {
+            let x = inp[i]
+            out[i] = 0.5 * x * (1 + tanhf(geluScale * (x + 0.044715 * x * x * x)))
+        }
+    }
+
+    /// dinp (overwritten) = gelu'(inp) · dout.
+    public static func geluBackward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+                                    dout: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count {
+            let x = inp[i]
+            let u = geluScale * (x + 0.044715 * x * x * x)
+            let th = tanhf(u)
+            let sech2 = 1 - th * th
+            let local = 0.5 * (1 + th) + x * 0.5 * sech2 * geluScale * (1 + 3 * 0.044715 * x * x)
+            dinp[i] = local * dout[i]
+        }
+    }
+
+    // MARK: residual
+
+    /// out = a + b.
+    public static func residualForward(_ out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>,
+                                       _ b: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count { out[i] = a[i] + b[i] }
+    }
+
+    /// da += dout, db += dout. (In the model the residual stream's gradient lives in one
+    /// buffer, so this is the identity there and is not called.)
+    public static func residualBackward(da: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>,
+                                        dout: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count { da[i] += dout[i]; db[i] += dout[i] }
+    }
+
+    // MARK: softmax cross-entropy (hard and soft targets, loss mask)
+
+    /// For each of N rows of logits [N×V]: probs = softmax; the row's loss is
+    /// (1−α)·(−log p[target]) + α·(−Σ q_j log p_j) over the renormalised soft targets q (α = 0 when
+    /// the row has none); the total is Σ w_n·loss_n / Σ w_n with w the mask (all 1 if nil).
+    /// Writes dlogits = w_n/Σw · (p − target distribution) (overwrites) and returns the mean loss.
+    /// Soft targets: `k` ids and probabilities per row; a row whose probabilities sum to 0 has none.
+    public static func crossEntropyForwardBackward(dlogits: UnsafeMutablePointer<Float>?, probs: UnsafeMutablePointer<Float>,
+                                                   losses: UnsafeMutablePointer<Float>,
+                                                   logits: UnsafePointer<Float>, targets: UnsafePointer<Int32>,
+                                                   mask: UnsafePointer<Float>?, softIDs: UnsafePointer<Int32>?,
+                                                   softProbs: UnsafePointer<Float>?, softK: Int, softWeight: Float,
+                                                   N: Int, V: Int) -> Float {
+        var wsum: Double = 0
+        for n in 0..<N { wsum += Double(mask?[n] ?? 1) }
+        let invW: Float = wsum > 0 ? Float(1 / wsum) : 0
+        var total: Double = 0
+        for n in 0..<N {
+            let l = logits + n * V, p = probs + n * V
+            var mx = -Float.infinity
+            for j in 0..<V where l[j] > mx { mx = l[j] }
+            var sum: Float = 0
+            for j in 0..<V { let e = expf(l[j] - mx); p[j] = e; sum += e }
+            let inv = 1 / sum, logZ = logf(sum) + mx
+            for j in 0..<V { p[j] *= inv }
+            let w = mask?[n] ?? 1
+            var qsum: Float = 0
+            if let softProbs, softK > 0 { for j in 0..<softK { qsum += softProbs[n * softK + j] } }
+            let alpha: Float = qsum > 0 ? softWeight : 0
+            var loss: Float = 0
+            let y = Int(targets[n])
+            if alpha < 1 { loss += (1 - alpha) * (logZ - l[y]) }
+            if alpha > 0, let softIDs, let softProbs {
+                for j in 0..<softK {
+                    let q = softProbs[n * softK + j] / qsum
+                    if q > 0 { loss += alpha * q * (logZ - l[Int(softIDs[n * softK + j])]) }
+                }
+            }
+            losses[n] = loss
+            total += Double(w * loss)
+            if let dlogits {
+                let d = dlogits + n * V
+                let s = w * invW
+                for j in 0..<V { d[j] = s * p[j] }
+                if alpha < 1 { d[y] -= s * (1 - alpha) }
+                if alpha > 0, let softIDs, let softProbs {
+                    for j in 0..<softK {
+                        let q = softProbs[n * softK + j] / qsum
+                        d[Int(softIDs[n * softK + j])] -= s * alpha * q
+                    }
+                }
+            }
+        }
+        return Float(total) * invW
+    }
+}
