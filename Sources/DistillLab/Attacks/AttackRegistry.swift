@@ -88,14 +88,14 @@ public enum AttackRegistry {
                 name: "average-repeats", role: .counter,
                 summary: "send each input r times and average the answers; ⌊budget/r⌋ distinct inputs",
                 parameters: [AttackParameter("repeats", default: "4", "times each input is sent, ≥ 2")],
-                target: "zero-mean randomised perturbations (gaussian noise)", reference: "averaging repeated queries (sheet §7)")) { p in
+                target: "zero-mean randomised perturbations (gaussian noise)", reference: "averaging repeated queries cancels zero-mean noise; the adaptive attacker of prediction poisoning (Orekondy et al. 2020, arXiv 1906.10908)")) { p in
                 AverageRepeats(repeats: try p.int("repeats", default: 4, expected: "an integer ≥ 2 (1 would not average anything)", where: { $0 >= 2 }))
             },
             CounterEntry(AttackDescriptor(
                 name: "argmax", role: .counter,
                 summary: "keep only each response's top-1 class (responses become one-hot as they arrive)",
                 parameters: [], target: "argmax-preserving perturbations (reverse sigmoid, MAD-argmax, rounding, periodic signals)",
-                reference: "ART model-stealing demo (argmax-trained thieves); sheet §2, §7")) { _ in
+                reference: "ART model-stealing demo (argmax-trained thieves); argmax-preserving perturbations: Orekondy et al. 2020, arXiv 1906.10908")) { _ in
                 ArgmaxLabels()
             },
             CounterEntry(AttackDescriptor(
@@ -104,7 +104,7 @@ public enum AttackRegistry {
                 parameters: [
                     AttackParameter("members", default: "5", "ensemble size k ≥ 2"),
                     AttackParameter("vote", default: "out-of-bag", "out-of-bag (members that did not train on the row) or all"),
-                ], target: "keyed wrong answers / canaries (isolated label flips)", reference: "sheet §7; cf. DAWN (Szyller et al. 2021)")) { p in
+                ], target: "keyed wrong answers / canaries (isolated label flips)", reference: "DAWN (Szyller et al. 2021, arXiv 1906.00830)")) { p in
                 let k = try p.int("members", default: 5, expected: "an integer ≥ 2", where: { $0 >= 2 })
                 let v = try p.choice("vote", default: "out-of-bag", among: EnsembleFilter.Vote.allCases.map(\.rawValue))
                 return EnsembleFilter(members: k, vote: .init(rawValue: v)!)
