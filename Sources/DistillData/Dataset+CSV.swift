@@ -98,6 +98,10 @@ struct CSVTable {
                     guard let li = names.firstIndex(of: labelColumn) else {
                         throw DatasetError.missingLabelColumn(path: path, column: labelColumn, available: names)
                     }
+                    // A second column of the same name would silently become a feature.
+                    guard names.lastIndex(of: labelColumn) == li else {
+                        throw DatasetError.duplicateLabelColumn(path: path, column: labelColumn, count: names.filter { $0 == labelColumn }.count)
+                    }
                     guard names.count > 1 else { throw DatasetError.noFeatureColumns(path: path) }
                     header = names
                     labelIndex = li

@@ -38,6 +38,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case missingLabelColumn(path: String, column: String, available: [String])
     /// The CSV has a label column but no feature columns.
     case noFeatureColumns(path: String)
+    /// The CSV header names the label column more than once.
+    case duplicateLabelColumn(path: String, column: String, count: Int)
     /// A dataset whose parts disagree (label count, label range, image shape).
     case invalidDataset(name: String, reason: String)
     /// A test set that cannot be paired with its training set.
@@ -73,6 +75,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
                 hint = " This is an IDX images file; were the images and labels paths swapped?"
             }
             return "\(path): not an IDX \(expected == IDX.imagesMagic ? "images" : "labels") file: magic number is \(hex(found)), expected \(hex(expected)).\(hint) Pass an MNIST-format (IDX, u8) file, plain or gzip-compressed."
+        case let .duplicateLabelColumn(path, column, count):
+            return "\(path): the header has \(count) columns named '\(column.prefix(80))'; exactly one may hold the label (the others would silently become features). Rename or drop the extra columns, or pass --label-column for another column."
         case let .badHeader(path, detail):
             return "\(path): unusable IDX header (\(detail)). The file is damaged or not an MNIST-format file; re-download it."
         case let .truncated(path, expected, actual):

@@ -161,8 +161,8 @@ public struct ExperimentSettings: Codable, Sendable, Equatable {
     public func validate() throws {
         func bad(_ s: String) -> ExperimentError { .invalid(s) }
         guard threads >= 1, threads <= 256 else { throw bad("threads must be between 1 and 256, got \(threads)") }
-        guard teacher.hidden.allSatisfy({ $0 > 0 }) else { throw bad("teacher hidden widths must be positive, got \(teacher.hidden)") }
-        guard student.hidden.allSatisfy({ $0 > 0 }) else { throw bad("student hidden widths must be positive, got \(student.hidden)") }
+        try Self.checkModelSize(hidden: teacher.hidden, key: "teacher.hidden")  // before any allocation
+        try Self.checkModelSize(hidden: student.hidden, key: "student.hidden")
         guard attack.budget > 0 else { throw bad("the query budget must be positive, got \(attack.budget)") }
         guard attack.queryBatch > 0 else { throw bad("the query batch must be positive, got \(attack.queryBatch)") }
         guard student.temperature > 0, student.temperature.isFinite else { throw bad("the KD temperature must be positive, got \(student.temperature)") }
@@ -170,7 +170,19 @@ public struct ExperimentSettings: Codable, Sendable, Equatable {
         guard student.training.selection == .last else {
             throw bad("students can only use selection 'last': the attacker has no labelled validation data, only the oracle's answers")
         }
-        guard data.featureScale.isFinite, data.featureScale != 0 else { throw bad("the feature scale must be finite and non-zero") }
+        guard data.featureScale.isFinite, data.featureScale != 0 else {
+            throw bad("data.featureScale (--feature-scale) must be finite and non-zero, got \(data.featureScale)")
+        }
+        // The parts every source splits off its training data; test is checked with the data (an official test set ignores it).
+        let parts = [("data.teacherFraction", data.teacherFraction), ("data.validationFraction", data.validationFraction),
+                     ("data.poolFraction", data.poolFraction), ("data.testFraction", data.testFraction)]
+        for (key, value) in parts where !(value.isFinite && value >= 0 && value <= 1) {
+            throw bad("\(key) must be a fraction in [0, 1], got \(value)")
+        }
+        let trainParts = data.teacherFraction + data.validationFraction + data.poolFraction
+        guard trainParts <= 1 + 1e-9 else {
+            throw bad("data.teacherFraction \(data.teacherFraction) + data.validationFraction \(data.validationFraction) + data.poolFraction \(data.poolFraction) = \(trainParts), more than 1; lower one of them")
+        }
         guard evaluation.alpha > 0, evaluation.alpha < 1 else { throw bad("the verification alpha must be in (0, 1), got \(evaluation.alpha)") }
         guard evaluation.controls >= 0, evaluation.controls <= 100 else { throw bad("controls must be between 0 and 100, got \(evaluation.controls)") }
         if let d = evaluation.detector {

@@ -14,7 +14,8 @@ public struct RunDirectory {
     /// - Throws: if the root cannot be created.
     public static func create(under root: URL, name: String,
                               renderSettings: @escaping (ExperimentSettings) -> String = RunFiles.jsonDocument) throws -> RunDirectory {
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try checkName(name)
+        try createFolder(root)
         for attempt in 1...10_000 {
             let candidate = root.appendingPathComponent(attempt == 1 ? name : "\(name)-\(attempt)")
             // mkdir fails if the folder exists, so two concurrent runs never share one.
@@ -22,6 +23,39 @@ public struct RunDirectory {
             if errno != EEXIST { throw ExperimentError.invalid("cannot create run folder \(candidate.path): \(String(cString: strerror(errno)))") }
         }
         throw ExperimentError.outputExists(root.appendingPathComponent(name).path)
+    }
+
+    /// Refuses a run name that would leave its output folder (`..`, `/`) or is not a plain file name.
+    /// - Throws: `ExperimentError.invalid` naming the run name and the rule.
+    public static func checkName(_ name: String) throws {
+        let shown = ExperimentError.quote(name)
+        guard !name.isEmpty, name != ".", name != "..", !name.contains("/"), !name.contains("\0"),
+              name.utf8.count <= 200 else {
+            throw ExperimentError.invalid("run name \(shown) must be a plain folder name inside --output (no '/', not '.' or '..', at most 200 bytes); run names stay inside their output folder")
+        }
+    }
+
+    /// Creates `root` and its parents; a file in the way gets one clear error.
+    static func createFolder(_ root: URL) throws {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        if fm.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue { return }
+        // Find the part of the path that exists and is not a folder.
+        var probe = root
+        while probe.path != "/" {
+            if fm.fileExists(atPath: probe.path, isDirectory: &isDirectory) {
+                if !isDirectory.boolValue {
+                    throw ExperimentError.invalid("cannot create the output folder \(root.path): \(probe.path) is a file, not a folder; choose another --output")
+                }
+                break
+            }
+            probe = probe.deletingLastPathComponent()
+        }
+        do {
+            try fm.createDirectory(at: root, withIntermediateDirectories: true)
+        } catch {
+            throw ExperimentError.invalid("cannot create the output folder \(root.path): \(ExperimentError.reason(error)); choose a writable --output")
+        }
     }
 
     /// Uses an existing, empty folder (or creates it). Refuses a non-empty one.
@@ -32,7 +66,7 @@ public struct RunDirectory {
             let contents = (try? fm.contentsOfDirectory(atPath: url.path)) ?? []
             guard contents.isEmpty else { throw ExperimentError.outputExists(url.path) }
         } else {
-            try fm.createDirectory(at: url, withIntermediateDirectories: true)
+            try createFolder(url)
         }
         return RunDirectory(url: url, renderSettings: renderSettings)
     }

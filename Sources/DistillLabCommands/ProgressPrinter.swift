@@ -27,7 +27,9 @@ final class ProgressPrinter {
             closeLine()
             var text = String(format: "  %@ %@: test accuracy %.4f", r.role, r.architecture, r.testAccuracy)
             if let f = r.fidelity { text += String(format: ", fidelity %.4f", f) }
-            text += String(format: " (epoch %d, %@, %.1f s)", r.selectedEpoch, r.selection.rawValue, r.trainSeconds)
+            // Students train in milliseconds: "%.1f s" printed them as 0.0 s.
+            let time = r.trainSeconds < 1 ? String(format: "%.0f ms", r.trainSeconds * 1000) : String(format: "%.1f s", r.trainSeconds)
+            text += String(format: " (epoch %d, %@, %@)", r.selectedEpoch, r.selection.rawValue, time)
             printError(text)
         }
     }

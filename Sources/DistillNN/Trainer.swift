@@ -94,14 +94,21 @@ public struct TrainingReport: Codable, Sendable, Equatable {
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case invalidConfiguration(String)
     case shapeMismatch(String)
+    /// Training is stopped when a loss is NaN or infinite, the parameters are not
+    /// finite, or an epoch's mean training loss exceeds `divergenceFactor` times
+    /// max(the first step's mean loss, ln(classes), 1): an untrained model's loss is
+    /// about ln(classes), and a converging run only lowers it.
     case diverged(epoch: Int, step: Int, loss: Double)
+
+    /// An epoch whose mean loss grew this many times over the start has diverged.
+    public static let divergenceFactor = 1_000.0
 
     public var description: String {
         switch self {
         case let .invalidConfiguration(s): return "invalid training configuration: \(s)"
         case let .shapeMismatch(s): return "training data does not fit the model: \(s)"
         case let .diverged(e, s, l):
-            return "training diverged: the loss became \(l) at epoch \(e), step \(s). Lower the learning rate (or use Adam), or check the inputs for NaN/huge values."
+            return "training diverged: the loss became \(l) at epoch \(e), step \(s)\(l.isFinite ? " (more than \(Int(TrainingError.divergenceFactor))× its starting value)" : ""). Lower the learning rate (Adam usually wants 1e-3), or check the inputs for NaN/huge values."
         }
     }
 }
@@ -157,6 +164,7 @@ public struct Trainer {
         var history: [EpochMetrics] = []
         let runStart = Date()
         var step = 0
+        var initialLoss = 0.0
         for epoch in 1...config.epochs {
             let epochStart = Date()
             shuffle.shuffle(&order)
@@ -177,6 +185,7 @@ public struct Trainer {
                 let loss = lossAndGradient(logits: logits, rows: rows, classes: k, labels: yBatch,
                                            targets: tBatch.storage, into: acts.logitsGradient.storage)
                 guard loss.isFinite else { throw TrainingError.diverged(epoch: epoch, step: step + 1, loss: loss) }
+                if step == 0 { initialLoss = loss / Double(rows) }
                 lossSum += loss
                 model.backward(xBatch.storage, batch: rows, activations: acts)
                 lr = config.schedule.rate(base: config.optimizer.learningRate, step: step, totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch)
@@ -187,7 +196,12 @@ public struct Trainer {
             guard Kernels.allFinite(model.parameters.storage, count: model.parameterCount) else {
                 throw TrainingError.diverged(epoch: epoch, step: step, loss: .nan)
             }
-            var trainLoss = lossSum / Double(n)
+            // Explosion without NaN (e.g. Adam at lr 1e9): see `TrainingError.divergenceFactor`.
+            let meanLoss = lossSum / Double(n)
+            if meanLoss > TrainingError.divergenceFactor * max(initialLoss, log(Double(k)), 1) {
+                throw TrainingError.diverged(epoch: epoch, step: step, loss: meanLoss)
+            }
+            var trainLoss = meanLoss
             if case let .distillation(t, a) = objective {
                 trainLoss += Double(a * t * t) * targetNegEntropy / Double(n)  // report KL, not cross-entropy
             }

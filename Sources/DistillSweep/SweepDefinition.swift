@@ -68,6 +68,11 @@ public struct SweepDefinition: Codable, Sendable, Equatable {
                 definition.overrides.append(key + "=" + values[0])
             }
         }
+        // A `seed` axis would be overridden by `seeds:` (every point silently ran one seed)
+        // and duplicate the seed column in collect; seeds have their own list.
+        if let axis = definition.axes.first(where: { $0.key == "seed" }) {
+            throw SweepError("\(axis.origin): `seed` cannot be a sweep axis; list the seeds under `seeds:` instead, e.g. `seeds: [\(axis.values.prefix(5).joined(separator: ", "))]` in the file or seeds=\(axis.values.prefix(5).joined(separator: ",")) on the command line")
+        }
         return definition
     }
 

@@ -167,13 +167,46 @@ final class ConfigErrorTests: XCTestCase {
         let v = try XCTUnwrap(error("teacher: {training: {epochs: 3}}", overrides: ["student.hidden=[64,0]"]))
         XCTAssertEqual(v.source, .override("student.hidden=[64,0]"))
         XCTAssertEqual(v.keyPath, "student.hidden")
-        XCTAssertTrue(v.problem.contains("student hidden widths must be positive"), v.description)
+        XCTAssertTrue(v.problem.contains("student.hidden must be positive widths"), v.description)
 
         XCTAssertEqual(error("", overrides: ["budget"])?.kind, .malformedOverride)
         XCTAssertEqual(error("", overrides: ["attack..budget=3"])?.kind, .malformedOverride)
         let y = try XCTUnwrap(error("", overrides: ["student.hidden=[64,"]))
         XCTAssertEqual(y.kind, .malformedYAML)
         XCTAssertTrue(y.description.hasPrefix("override `student.hidden=[64,`: `student.hidden`: not valid YAML"), y.description)
+    }
+
+    func testHugeHiddenWidthsAreRefusedByKeyWithTheMemoryTheyNeed() throws {
+        // 1e11 in YAML, 2^62 in the file and in an override: one error naming the key, before any allocation.
+        let yaml = try XCTUnwrap(error("teacher:\n  hidden: [100000000000]\n"))
+        XCTAssertEqual(yaml.keyPath, "teacher.hidden")
+        XCTAssertEqual(yaml.line, 2)
+        XCTAssertTrue(yaml.problem.contains("would need 5.8 TiB"), yaml.description)
+        XCTAssertTrue(yaml.problem.contains("the limit is 8.0 GiB"), yaml.description)
+        let pow62 = try XCTUnwrap(error("teacher:\n  hidden: [4611686018427387904]\n"))
+        XCTAssertEqual(pow62.keyPath, "teacher.hidden")
+        XCTAssertTrue(pow62.problem.contains("would need more than 8.0 EiB"), pow62.description)
+        let o = try XCTUnwrap(error("", overrides: ["student.hidden=[64, 4611686018427387904]"]))
+        XCTAssertEqual(o.source, .override("student.hidden=[64, 4611686018427387904]"))
+        XCTAssertEqual(o.keyPath, "student.hidden")
+        XCTAssertTrue(o.problem.contains("student.hidden = [64, 4611686018427387904] would need"), o.description)
+        // Two wide layers multiply: 100,000 × 100,000 is 149 GiB.
+        let wide = try XCTUnwrap(error("", overrides: ["teacher.hidden=[100000, 100000]"]))
+        XCTAssertTrue(wide.problem.contains("149.0 GiB"), wide.description)
+        // The Fashion-MNIST teacher and a 1M-parameter model pass.
+        XCTAssertNoThrow(try ExperimentFile.parse("teacher: {hidden: [512, 256]}", fileName: "exp.yaml"))
+    }
+
+    func testFractionErrorsNameTheFileAndKey() throws {
+        let e = try XCTUnwrap(error("data:\n  teacherFraction: 0.7\n  poolFraction: 0.4\n"))
+        XCTAssertEqual(e.source, .file("exp.yaml"))
+        XCTAssertNotNil(e.line)
+        XCTAssertTrue(e.keyPath == "data.teacherFraction" || e.keyPath == "data.poolFraction", e.description)
+        XCTAssertTrue(e.description.hasPrefix("exp.yaml:"), e.description)
+        XCTAssertTrue(e.problem.contains("data.teacherFraction 0.7 + data.validationFraction 0.1 + data.poolFraction 0.4"), e.description)
+        let n = try XCTUnwrap(error("data: {validationFraction: -0.1}"))
+        XCTAssertEqual(n.keyPath, "data.validationFraction")
+        XCTAssertTrue(n.problem.contains("data.validationFraction must be a fraction in [0, 1], got -0.1"), n.description)
     }
 
     func testMissingFile() {

@@ -39,6 +39,15 @@ final class CSVLoaderTests: XCTestCase {
         }
     }
 
+    func testTwoLabelColumnsAreRefused() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let path = "\(dir)/twice.csv"
+        try write("a,label,label\n1,2,0\n3,1,1\n", to: path)
+        assertDatasetError(try Dataset.loadCSV(path), mentions: [path, "2 columns named 'label'"]) {
+            $0 == .duplicateLabelColumn(path: path, column: "label", count: 2)
+        }
+    }
+
     func testRaggedRow() throws {
         let dir = try makeTemporaryDirectory(self)
         let path = "\(dir)/ragged.csv"

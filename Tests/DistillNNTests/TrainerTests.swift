@@ -67,6 +67,20 @@ final class TrainerTests: XCTestCase {
         }
     }
 
+    func testAdamAtAHugeLearningRateIsStoppedAsDivergedThoughTheLossStaysFinite() throws {
+        // Adam's step is about lr·sign(g): at 1e9 the loss explodes to ~1e29 but stays finite.
+        let c = TrainingConfig(epochs: 3, batchSize: 16, optimizer: OptimizerConfig(kind: .adam, learningRate: 1e9), schedule: .constant)
+        XCTAssertThrowsError(try trainOnce(seed: 1, config: c)) { e in
+            guard case let .diverged(epoch, _, loss)? = e as? TrainingError else { return XCTFail("expected divergence, got \(e)") }
+            XCTAssertEqual(epoch, 1)
+            XCTAssertTrue(loss.isFinite, "caught by the explosion rule, not the NaN check")
+            XCTAssertGreaterThan(loss, TrainingError.divergenceFactor * log(3.0))
+            XCTAssertTrue("\(e)".contains("more than 1000× its starting value"), "\(e)")
+        }
+        // A sane Adam rate on the same data is not flagged.
+        XCTAssertNoThrow(try trainOnce(seed: 1, config: TrainingConfig(epochs: 3, batchSize: 16, optimizer: OptimizerConfig(kind: .adam, learningRate: 1e-2))))
+    }
+
     func testSoftTargetsRequiredAndLabelsChecked() {
         var initRNG = RandomStream(seed: 1, purpose: .studentInit)
         var shuffle = RandomStream(seed: 1, purpose: .studentShuffle)

@@ -39,6 +39,21 @@ final class SweepExpansionTests: SweepTestCase {
         XCTAssertEqual(try definition(text).points(), points)
     }
 
+    func testSeedAsASweepAxisIsRefusedInFavourOfSeeds() throws {
+        // With `seeds: [0]` the points labelled seed=1 and seed=2 all ran seed 0; collect then hit a duplicate seed column.
+        let text = SweepTestCase.tinyBase + "sweep:\n  seed: [1, 2]\nseeds: [0]\n"
+        XCTAssertThrowsError(try definition(text)) { e in
+            XCTAssertTrue("\(e)".contains("`seed` cannot be a sweep axis; list the seeds under `seeds:` instead, e.g. `seeds: [1, 2]`"), "\(e)")
+            XCTAssertTrue("\(e)".contains(".yaml:"), "names the file and line: \(e)")
+        }
+        // Without `seeds:` too, and on the command line.
+        XCTAssertThrowsError(try definition(SweepTestCase.tinyBase + "sweep:\n  seed: [1, 2]\n"))
+        // The supported spelling still gives one point per seed, each with its own seed.
+        let points = try definition(SweepTestCase.tinyBase, arguments: ["seeds=1,2"]).points()
+        XCTAssertEqual(points.count, 2)
+        XCTAssertEqual(Set(points.map(\.name)).count, 2)
+    }
+
     func testErrorsInTheBasePartKeepTheirLineNumbers() throws {
         let text = """
         sweep:
