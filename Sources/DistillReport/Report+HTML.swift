@@ -36,12 +36,13 @@ extension Report {
             h += tableHTML()
         }
         h += "</section>\n"
-        let sections: [(ReportPlot, String)] = [
-            (.tradeoff, "Utility–protection trade-off"),
-            (.budget, "Student accuracy vs query budget"),
-            (.canary, "Canary p-values"),
+        let headings: [ReportPlot: String] = [
+            .tradeoff: "Utility–protection trade-off",
+            .budget: "Student accuracy vs query budget",
+            .canary: "Canary p-values",
         ]
-        for (plot, heading) in sections {
+        for plot in chosenPlots {
+            let heading = headings[plot] ?? plot.rawValue
             let rendered = render(plot, standalone: false)
             notes += rendered.notes
             h += "<section class=\"figure\" id=\"section-\(plot.rawValue)\">\n<h2>\(xmlEscape(heading))</h2>\n<figure>\n"
@@ -50,6 +51,7 @@ extension Report {
         }
         h += "<section id=\"notes\">\n<h2>Notes</h2>\n<ul>\n"
         h += "<li>Values are mean ± sample standard deviation over seeds; a single seed shows the mean alone and no error bar.</li>\n"
+        for note in self.notes ?? [] { h += "<li class=\"study-note\">\(xmlEscape(note))</li>\n" }
         for note in notes { h += "<li class=\"data-note\">\(xmlEscape(note))</li>\n" }
         h += "</ul>\n</section>\n"
         // The data itself, inert (a JSON block is never executed), so figures can be redrawn elsewhere.
