@@ -31,7 +31,7 @@ extension Report {
         """
         h += "<section id=\"results\">\n<h2>Results</h2>\n"
         if rows.isEmpty {
-            h += "<p class=\"empty\" id=\"no-rows\">No results: this report has no rows (no sweep settings were found). The plots below are empty.</p>\n"
+            h += "<p class=\"empty\" id=\"no-rows\">No results: this report has no rows (no sweep settings were found), so it draws no plots.</p>\n"
         } else {
             h += tableHTML()
         }

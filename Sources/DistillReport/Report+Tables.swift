@@ -80,7 +80,8 @@ extension Report {
     static func formatNumber(_ x: Double) -> String {
         if x.isNaN { return "n/a" }
         if x.isInfinite { return x > 0 ? "∞" : "-∞" }
-        let s = String(format: "%.3g", x)
+        // Counts and large values in full ("1234", not "1.23e+03").
+        let s = abs(x) >= 1000 && abs(x) < 1e15 ? String(format: "%.0f", x) : String(format: "%.3g", x)
         return s == "-0" ? "0" : s
     }
 
@@ -93,6 +94,9 @@ extension Report {
         guard let (mean, std) = roundedParts(s) else { return formatNumber(s.mean) }
         return mean + " ± " + std
     }
+
+    /// `formatSummary`, for tests outside the module.
+    public static func formatSummaryForTesting(_ s: MetricSummary) -> String { formatSummary(s) }
 
     /// The rounded mean and std texts, or nil when the std is undefined.
     static func roundedParts(_ s: MetricSummary) -> (String, String)? {
