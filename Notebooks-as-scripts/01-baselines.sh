@@ -15,7 +15,7 @@ source "$(dirname "$0")/lib.sh"
 # queries; Fashion-MNIST: 784-512-256-10 teacher, 20,000 queries), over seeds.
 if [[ "$mode" == quick ]]; then
     PART=digits sweep Notebooks-as-scripts/sweeps/01-digits.yaml seeds=0 teacher.training.epochs=10 student.training.epochs=15
-    PART=fashion-mnist sweep Notebooks-as-scripts/sweeps/01-fashion-mnist.yaml seeds=0 teacher.training.epochs=1 student.training.epochs=1 attack.budget=1000
+    PART=fashion-mnist sweep Notebooks-as-scripts/sweeps/01-fashion-mnist.yaml seeds=0 teacher.training.epochs=2 student.training.epochs=8 attack.budget=1000
 else
     PART=digits sweep Notebooks-as-scripts/sweeps/01-digits.yaml
     PART=fashion-mnist sweep Notebooks-as-scripts/sweeps/01-fashion-mnist.yaml

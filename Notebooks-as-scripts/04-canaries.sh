@@ -12,7 +12,7 @@
 source "$(dirname "$0")/lib.sh"
 
 if [[ "$mode" == quick ]]; then
-    sweep Notebooks-as-scripts/sweeps/04-canaries.yaml seeds=0 'defense.responses=[keyed-canary:rate=0.05]' evaluation.controls=4 teacher.training.epochs=10 student.training.epochs=15
+    sweep Notebooks-as-scripts/sweeps/04-canaries.yaml seeds=0 'defense.responses=[keyed-canary:rate=0.02]|[keyed-canary:rate=0.1]|[periodic-signal]' evaluation.controls=4 teacher.training.epochs=10 student.training.epochs=15
 else
     sweep Notebooks-as-scripts/sweeps/04-canaries.yaml
 fi

@@ -3,11 +3,12 @@
 #   QUICK=1          reduced run (one seed, short training) — what CI runs
 #   DISTILL_LAB_BIN  use this binary instead of building one (tests set it)
 #   OUT              where run folders go (default Notebooks-as-scripts/results/<script>/<mode>-<UTC time>)
-#   REPUBLISH=1      allow a full run to replace its published results
+#   REPUBLISH=1      let a full run replace its published results
 #
 # A full run publishes its collected table, report and runtime to
-# Notebooks-as-scripts/published/<script>/ — never over an earlier publication
-# unless REPUBLISH=1.
+# Notebooks-as-scripts/published/<script>/; beside an earlier publication it
+# writes published/<script>-<UTC time>/ instead (REPUBLISH=1 replaces it).
+# Every script ends by printing its results table(s).
 set -euo pipefail
 notebooks=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$notebooks")
@@ -38,13 +39,29 @@ sweep() {
     echo "results: $dir/results.md, report: $dir/report/report.html"
 }
 
-# publish: after a full run, copies the collected results and report beside the scripts.
+# print_results: the study's results table(s), the notebook's last output.
+print_results() {
+    local parts=(.)
+    [[ -e "$out/results.md" ]] || parts=($(cd "$out" && ls -d */ | tr -d /))
+    for part in "${parts[@]}"; do
+        echo
+        [[ "$part" == . ]] || echo "## $part"
+        cat "$out/$part"/results.md
+    done
+}
+
+# publish: after a full run, copies the collected results and report beside
+# the scripts; then prints the results table (both modes).
 publish() {
-    [[ "$mode" == full ]] || return 0
+    if [[ "$mode" == full ]]; then publish_full; fi
+    print_results
+}
+
+publish_full() {
     local dest=$notebooks/published/$script
     if [[ -e "$dest" && "${REPUBLISH:-0}" != 1 ]]; then
-        echo "published results exist at $dest; rerun with REPUBLISH=1 to replace them" >&2
-        return 1
+        dest=$notebooks/published/$script-$(date -u +%Y%m%d-%H%M%S)
+        echo "published results exist at $notebooks/published/$script; writing this run to $dest (REPUBLISH=1 replaces them)" >&2
     fi
     rm -rf "$dest.tmp" && mkdir -p "$dest.tmp"
     local parts=(.)
@@ -52,7 +69,8 @@ publish() {
     for part in "${parts[@]}"; do
         mkdir -p "$dest.tmp/$part"
         cp "$out/$part"/results.md "$out/$part"/results.csv "$dest.tmp/$part"/
-        cp "$out/$part"/report/report.html "$out/$part"/report/*.svg "$dest.tmp/$part"/
+        cp "$out/$part"/report/report.html "$dest.tmp/$part"/
+        cp "$out/$part"/report/*.svg "$dest.tmp/$part"/ 2>/dev/null || true  # a study may draw no plot
     done
     {
         echo "# $script — full run"

@@ -43,6 +43,10 @@ public enum ReportMetric {
     public static let meanL1Distortion = "mean_l1_distortion"
     /// Mean KL(p ‖ q) of defended responses q from clean responses p.
     public static let meanKL = "mean_kl"
+    /// Mean total variation ½‖q − p‖₁ of defended from clean responses, in [0, 1].
+    public static let meanTotalVariation = "mean_total_variation"
+    /// Mean Jensen–Shannon divergence of defended and clean responses (nats, ≤ ln 2).
+    public static let meanJensenShannon = "mean_js"
     /// Test accuracy of the student distilled from soft responses.
     public static let softStudentAccuracy = "soft_student_accuracy"
     /// Test accuracy of the student trained on top-1 labels only.
@@ -71,26 +75,41 @@ public enum ReportMetric {
         public let meaning: String
     }
 
-    /// Well-known metrics in table order.
+    /// Well-known metrics in table order. Accuracies, fidelities and rates are
+    /// fractions in [0, 1]; "lost" and "impact" are positive when the defense
+    /// hurts (undefended − defended).
     public static let wellKnown: [Info] = [
-        Info(key: benignAccuracyLoss, label: "benign acc. loss", meaning: "honest users' top-1 accuracy lost (clean − defended)"),
-        Info(key: meanL1Distortion, label: "mean L1", meaning: "mean L1 distance of defended from clean responses"),
-        Info(key: meanKL, label: "mean KL", meaning: "mean KL(clean ‖ defended) of responses"),
-        Info(key: softStudentAccuracy, label: "soft student acc.", meaning: "test accuracy of the soft-label student"),
-        Info(key: labelStudentAccuracy, label: "label student acc.", meaning: "test accuracy of the label-only student"),
-        Info(key: softStudentFidelity, label: "soft fidelity", meaning: "soft-label student's top-1 agreement with the teacher"),
-        Info(key: labelStudentFidelity, label: "label fidelity", meaning: "label-only student's top-1 agreement with the teacher"),
-        Info(key: defensiveImpactSoft, label: "impact (soft)", meaning: "soft-label student accuracy lost (undefended − defended)"),
-        Info(key: defensiveImpactLabel, label: "impact (label)", meaning: "label-only student accuracy lost (undefended − defended)"),
-        Info(key: canaryDetectionRate, label: "canary detection", meaning: "fraction of suspect students flagged at α"),
-        Info(key: canaryFalsePositiveRate, label: "canary FPR", meaning: "fraction of innocent controls flagged at α"),
-        Info(key: detectorFlaggedFraction, label: "detector flagged", meaning: "fraction of attack streams the detector flags"),
-        Info(key: detectorQueriesToFlag, label: "queries to flag", meaning: "queries before the detector's alarm"),
+        Info(key: "teacher_accuracy", label: "teacher accuracy", meaning: "the teacher's top-1 accuracy on the test split (fraction)"),
+        Info(key: "reference_student_accuracy", label: "reference accuracy", meaning: "accuracy of a student trained on the attacker's inputs with their true labels (fraction)"),
+        Info(key: benignAccuracyLoss, label: "benign accuracy lost", meaning: "honest users' top-1 accuracy, clean − defended (fraction; > 0 = the defense costs users)"),
+        Info(key: meanTotalVariation, label: "total variation", meaning: "mean ½‖defended − clean‖₁ per response, in [0, 1]; compares across defense families"),
+        Info(key: meanJensenShannon, label: "Jensen–Shannon (nats)", meaning: "mean JS divergence of defended and clean responses, in [0, ln 2 ≈ 0.693]; finite when classes are zeroed"),
+        Info(key: meanL1Distortion, label: "L1 distance", meaning: "mean ‖defended − clean‖₁ per response, in [0, 2]"),
+        Info(key: meanKL, label: "KL clean→defended (nats)", meaning: "mean KL(clean ‖ defended) with defended probabilities floored at 1e-12, so zeroed classes add up to 27.6 nats each"),
+        Info(key: softStudentAccuracy, label: "soft-student accuracy", meaning: "test accuracy of the student distilled from the probabilities (fraction)"),
+        Info(key: labelStudentAccuracy, label: "label-student accuracy", meaning: "test accuracy of the student trained on top-1 labels only (fraction)"),
+        Info(key: softStudentFidelity, label: "soft-student fidelity", meaning: "share of test inputs where the soft student's top-1 equals the teacher's"),
+        Info(key: labelStudentFidelity, label: "label-student fidelity", meaning: "share of test inputs where the label-only student's top-1 equals the teacher's"),
+        Info(key: defensiveImpactSoft, label: "defensive impact, soft", meaning: "soft-student accuracy without − with the defense (fraction; > 0 = the defense hurts the thief)"),
+        Info(key: defensiveImpactLabel, label: "defensive impact, label", meaning: "label-student accuracy without − with the defense (fraction; > 0 = the defense hurts the thief)"),
+        Info(key: canaryDetectionRate, label: "students flagged", meaning: "share of stolen students the canary test flags at α (detection power)"),
+        Info(key: canaryFalsePositiveRate, label: "controls flagged", meaning: "share of innocent control models flagged at α (false-positive rate)"),
+        Info(key: "canary_p_soft", label: "canary p, soft student", meaning: "the first canary's p-value on the soft student (small = copied)"),
+        Info(key: "canary_p_label", label: "canary p, label student", meaning: "the first canary's p-value on the label-only student (small = copied)"),
+        Info(key: detectorFlaggedFraction, label: "attack streams flagged", meaning: "share of attack query streams the detector flags"),
+        Info(key: detectorQueriesToFlag, label: "queries to flag", meaning: "queries the attacker sent before the detector's alarm (count)"),
+        Info(key: "detector_benign_fpr", label: "benign clients flagged", meaning: "share of honest clients the detector flags (false-positive rate)"),
     ]
 
-    /// The column label for `key`: the well-known label, or the key itself.
+    /// The column label for `key`: the well-known label, or the key in words
+    /// ("my_metric" → "my metric"), never raw snake_case.
     public static func label(for key: String) -> String {
-        wellKnown.first { $0.key == key }?.label ?? key
+        wellKnown.first { $0.key == key }?.label ?? key.replacingOccurrences(of: "_", with: " ")
+    }
+
+    /// What `key` means, or a note that the metric is not catalogued (never the label again).
+    public static func meaning(for key: String) -> String {
+        wellKnown.first { $0.key == key }?.meaning ?? "uncatalogued metric, machine name \(key)"
     }
 
     /// `keys` in table order: well-known ones in catalogue order, then the

@@ -67,11 +67,27 @@ extension Report {
                 if let m = rows[i].metrics[s.key], m.mean.isFinite { ys += [m.mean - m.spread, m.mean + m.spread] }
             }
         }
+        // Teacher (a ceiling) and the honest-label reference student, averaged over settings per budget.
+        let teacherValues = used.compactMap { rows[$0].metrics["teacher_accuracy"]?.mean }.filter(\.isFinite)
+        let teacher = teacherValues.isEmpty ? nil : teacherValues.reduce(0, +) / Double(teacherValues.count)
+        var referenceByBudget: [Int: [Double]] = [:]
+        for i in used { if let m = rows[i].metrics["reference_student_accuracy"], m.mean.isFinite { referenceByBudget[rows[i].budget, default: []].append(m.mean) } }
+        let reference = referenceByBudget.keys.sorted().map { b in (b, referenceByBudget[b]!.reduce(0, +) / Double(referenceByBudget[b]!.count)) }
+        if let teacher { ys.append(teacher) }
+        ys += reference.map(\.1)
         let yScale = LinearScale(covering: ys, start: layout.plotBottom, end: layout.plotTop)
         canvas.axes(xTicks: xTicks, yTicks: yScale.ticks.map { (yScale.position($0), yScale.label($0)) },
                     xTitle: "Query budget (queries to the oracle\(logX ? ", log scale" : ""))",
                     yTitle: "Student test accuracy")
 
+        if let teacher {
+            let y = coordinate(yScale.position(teacher))
+            canvas.add("<line class=\"teacher-line\" x1=\"\(coordinate(layout.plotLeft))\" y1=\"\(y)\" x2=\"\(coordinate(layout.plotRight))\" y2=\"\(y)\" stroke=\"#777777\" stroke-width=\"1.4\" stroke-dasharray=\"2 3\"/>")
+        }
+        if reference.count > 1 {
+            let list = reference.map { "\(coordinate(xPosition(Double($0.0)))),\(coordinate(yScale.position($0.1)))" }.joined(separator: " ")
+            canvas.add("<polyline class=\"reference-line\" points=\"\(list)\" fill=\"none\" stroke=\"#999999\" stroke-width=\"2.5\" opacity=\"0.7\"/>")
+        }
         let colors = familyColors()
         var shapeIndex: [String: Int] = [:]  // per family, so settings of one family differ in shape
         var legend: [LegendEntry] = []
@@ -108,6 +124,8 @@ extension Report {
         }
         legend.append(LegendEntry(label: "soft-label student", color: "#555555", shape: nil, line: true))
         legend.append(LegendEntry(label: "label-only (dashed, hollow)", color: "#555555", shape: nil, dash: "5 4", line: true))
+        if teacher != nil { legend.append(LegendEntry(label: "teacher (mean)", color: "#777777", shape: nil, dash: "2 3", line: true)) }
+        if reference.count > 1 { legend.append(LegendEntry(label: "true-label reference", color: "#999999", shape: nil, line: true)) }
         canvas.legend(legend, title: "Setting")
         let description = "Student test accuracy (mean ± std over seeds) against the attacker's query budget for \(Report.count(settings.count, "setting")): "
             + settings.joined(separator: ", ") + ". Solid lines with filled markers: soft-label students; dashed lines with hollow markers: label-only students."

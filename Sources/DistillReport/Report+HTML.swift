@@ -31,17 +31,18 @@ extension Report {
         """
         h += "<section id=\"results\">\n<h2>Results</h2>\n"
         if rows.isEmpty {
-            h += "<p class=\"empty\" id=\"no-rows\">No results: this report has no rows (no sweep settings were found). The plots below are empty.</p>\n"
+            h += "<p class=\"empty\" id=\"no-rows\">No results: this report has no rows (no sweep settings were found), so it draws no plots.</p>\n"
         } else {
             h += tableHTML()
         }
         h += "</section>\n"
-        let sections: [(ReportPlot, String)] = [
-            (.tradeoff, "Utility–protection trade-off"),
-            (.budget, "Student accuracy vs query budget"),
-            (.canary, "Canary p-values"),
+        let headings: [ReportPlot: String] = [
+            .tradeoff: "Utility–protection trade-off",
+            .budget: "Student accuracy vs query budget",
+            .canary: "Canary p-values",
         ]
-        for (plot, heading) in sections {
+        for plot in chosenPlots {
+            let heading = headings[plot] ?? plot.rawValue
             let rendered = render(plot, standalone: false)
             notes += rendered.notes
             h += "<section class=\"figure\" id=\"section-\(plot.rawValue)\">\n<h2>\(xmlEscape(heading))</h2>\n<figure>\n"
@@ -50,6 +51,7 @@ extension Report {
         }
         h += "<section id=\"notes\">\n<h2>Notes</h2>\n<ul>\n"
         h += "<li>Values are mean ± sample standard deviation over seeds; a single seed shows the mean alone and no error bar.</li>\n"
+        for note in self.notes ?? [] { h += "<li class=\"study-note\">\(xmlEscape(note))</li>\n" }
         for note in notes { h += "<li class=\"data-note\">\(xmlEscape(note))</li>\n" }
         h += "</ul>\n</section>\n"
         // The data itself, inert (a JSON block is never executed), so figures can be redrawn elsewhere.
@@ -73,7 +75,7 @@ extension Report {
     private func tableHTML() -> String {
         let columns = tableColumns()
         let front = tradeoffFront()
-        var t = "<div class=\"table-wrap\"><table id=\"results-table\">\n<thead><tr><th>setting</th><th>defense</th><th class=\"num\">budget</th><th class=\"num\">seeds</th>"
+        var t = "<div class=\"table-wrap\"><table id=\"results-table\">\n<thead><tr><th>setting</th><th>defense family</th><th class=\"num\">query budget</th><th class=\"num\">seeds</th>"
         for c in columns { t += "<th class=\"num\" title=\"\(xmlEscape(c.title))\">\(xmlEscape(c.label))</th>" }
         t += "</tr></thead>\n<tbody>\n"
         for (i, row) in rows.enumerated() {
@@ -87,7 +89,7 @@ extension Report {
             t += "</tr>\n"
         }
         t += "</tbody>\n</table></div>\n"
-        t += "<p class=\"legend-note\">Column meanings: " + columns.map { "<b>\(xmlEscape($0.label))</b> — \(xmlEscape($0.title))" }.joined(separator: "; ") + ".</p>\n"
+        t += "<dl class=\"definitions\" id=\"definitions\">" + columns.map { "<dt>\(xmlEscape($0.label))</dt><dd>\(xmlEscape($0.title))</dd>" }.joined() + "</dl>\n"
         return t
     }
 
@@ -99,7 +101,8 @@ extension Report {
     .table-wrap{overflow-x:auto}table{border-collapse:collapse;font-size:.8em}
     th,td{padding:4px 6px;border-bottom:1px solid #e5e5e5;text-align:left;white-space:nowrap;vertical-align:top}
     th{white-space:normal;min-width:3.5em;vertical-align:bottom}.sd{display:block;font-size:.85em;color:#777}
-    td:first-child{white-space:normal;min-width:8em;max-width:15em}
+    td:first-child,th:first-child{white-space:normal;min-width:8em;max-width:15em;position:sticky;left:0;background:#fff;z-index:1}th:first-child{background:#f5f5f5;z-index:2}
+    dl.definitions{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;font-size:.85em;color:#444}dl.definitions dt{font-weight:bold}dl.definitions dd{margin:0}
     th{background:#f5f5f5;position:sticky;top:0}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
     tr.pareto td:first-child{font-weight:bold}.badge{font-size:.75em;background:#222;color:#fff;border-radius:3px;padding:0 4px;font-weight:normal}
     figure{margin:0}svg.plot{max-width:100%;height:auto;display:block}figcaption{font-size:.9em;color:#444;max-width:780px;margin-top:4px}

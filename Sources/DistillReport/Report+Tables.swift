@@ -1,4 +1,5 @@
 import Foundation
+import DistillStats
 
 extension Report {
 
@@ -11,7 +12,7 @@ extension Report {
     public func markdownTable() -> String {
         guard !rows.isEmpty else { return "_No results: this report has no rows._\n" }
         let columns = tableColumns()
-        var header = ["setting", "defense", "budget", "seeds"]
+        var header = ["setting", "defense family", "query budget", "seeds"]
         var align = [":--", ":--", "--:", "--:"]
         for c in columns { header.append(c.label); align.append("--:") }
         var lines = [markdownLine(header), "| " + align.joined(separator: " | ") + " |"]
@@ -20,6 +21,8 @@ extension Report {
             for c in columns { cells.append(c.markdownCell(row)) }
             lines.append(markdownLine(cells))
         }
+        lines.append("")
+        lines.append("Definitions: " + columns.map { "**\($0.label)**: \($0.title)" }.joined(separator: "; ") + ".")
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -72,19 +75,49 @@ extension Report {
         return "\(x)"
     }
 
-    /// A table cell's number: 4 significant digits.
+    /// A table cell's number without a spread: 3 significant digits; "n/a"
+    /// for a missing (NaN) value.
     static func formatNumber(_ x: Double) -> String {
-        if x.isNaN { return "NaN" }
+        if x.isNaN { return "n/a" }
         if x.isInfinite { return x > 0 ? "∞" : "-∞" }
-        let s = String(format: "%.4g", x)
+        // Counts and large values in full ("1234", not "1.23e+03").
+        let s = abs(x) >= 1000 && abs(x) < 1e15 ? String(format: "%.0f", x) : String(format: "%.3g", x)
         return s == "-0" ? "0" : s
     }
 
-    /// "mean ± std", the mean alone when std is undefined, "—" when absent.
+    /// "mean ± std" rounded to what the spread supports: the std to one
+    /// significant digit (two when it starts with 1), the mean to the same
+    /// decimal place (`0.963 ± 0.008`); the mean alone (3 significant digits)
+    /// when std is undefined; "—" when absent.
     static func formatSummary(_ s: MetricSummary?) -> String {
         guard let s else { return "—" }
-        guard s.std.isFinite else { return formatNumber(s.mean) }
-        return formatNumber(s.mean) + " ± " + formatNumber(s.std)
+        guard let (mean, std) = roundedParts(s) else { return formatNumber(s.mean) }
+        return mean + " ± " + std
+    }
+
+    /// `formatSummary`, for tests outside the module.
+    public static func formatSummaryForTesting(_ s: MetricSummary) -> String { formatSummary(s) }
+
+    /// The rounded mean and std texts, or nil when the std is undefined.
+    static func roundedParts(_ s: MetricSummary) -> (String, String)? {
+        guard s.std.isFinite, s.mean.isFinite else { return nil }
+        let decimals = spreadDecimals(s.std)
+        return (fixed(s.mean, decimals), fixed(s.std, decimals))
+    }
+
+    /// Decimal places of a std shown to 1 significant digit (2 when its
+    /// leading digit is 1); a zero spread keeps 3 decimals.
+    static func spreadDecimals(_ std: Double) -> Int {
+        guard std > 0 else { return 3 }
+        let exponent = Int(log10(std).rounded(.down))
+        let leading = std / pow(10, Double(exponent))
+        let digits = leading < 1.95 ? 2 : 1
+        return min(max(0, digits - 1 - exponent), 12)
+    }
+
+    static func fixed(_ x: Double, _ decimals: Int) -> String {
+        let t = String(format: "%.\(decimals)f", x)
+        return Double(t) == 0 ? String(format: "%.\(decimals)f", 0.0) : t
     }
 
     private func markdownLine(_ cells: [String]) -> String {
@@ -106,41 +139,79 @@ extension Report {
     func tableColumns() -> [TableColumn] {
         var columns = metricKeys.map { key in
             TableColumn(label: ReportMetric.label(for: key),
-                        title: ReportMetric.wellKnown.first { $0.key == key }?.meaning ?? key,
-                        markdownCell: { Report.formatSummary($0.metrics[key]) },
-                        htmlCell: { Report.htmlSummary($0.metrics[key]) })
+                        title: ReportMetric.meaning(for: key),
+                        markdownCell: { Report.formatCell(key, $0.metrics[key]) },
+                        htmlCell: { Report.htmlCell(key, $0.metrics[key]) })
         }
         if hasCanaryPValues {
-            columns.append(TableColumn(label: "canary p (students)", title: "median canary p-value on suspect students",
-                                       markdownCell: { Report.formatMedianP($0.canaryStudentPValues) },
-                                       htmlCell: { Report.htmlMedianP($0.canaryStudentPValues) }))
-            columns.append(TableColumn(label: "canary p (controls)", title: "median canary p-value on innocent controls",
-                                       markdownCell: { Report.formatMedianP($0.canaryControlPValues) },
-                                       htmlCell: { Report.htmlMedianP($0.canaryControlPValues) }))
+            let a = String(format: "%g", alpha)
+            columns.append(TableColumn(label: "canary p, students (median; geo. mean)",
+                                       title: "median and geometric mean of the canary p-values on stolen students, and their count (small = copied)",
+                                       markdownCell: { Report.formatPSummary($0.canaryStudentPValues) },
+                                       htmlCell: { xmlEscape(Report.formatPSummary($0.canaryStudentPValues)) }))
+            columns.append(TableColumn(label: "students flagged at α = \(a) (95% CI)",
+                                       title: "share of stolen-student tests with p ≤ α, with its Clopper–Pearson 95% interval (detection power)",
+                                       markdownCell: { Report.formatShareFlagged($0.canaryStudentPValues, alpha: self.alpha) },
+                                       htmlCell: { xmlEscape(Report.formatShareFlagged($0.canaryStudentPValues, alpha: self.alpha)) }))
+            columns.append(TableColumn(label: "controls flagged at α = \(a) (95% CI)",
+                                       title: "share of innocent-control tests with p ≤ α, with its Clopper–Pearson 95% interval (false positives)",
+                                       markdownCell: { Report.formatShareFlagged($0.canaryControlPValues, alpha: self.alpha) },
+                                       htmlCell: { xmlEscape(Report.formatShareFlagged($0.canaryControlPValues, alpha: self.alpha)) }))
         }
         return columns
     }
 
-    /// "mean" and a second line "± std" for HTML cells.
+    /// A metric cell: the rounded summary; queries-to-flag with no alarm in
+    /// any seed reads "not flagged".
+    static func formatCell(_ key: String, _ s: MetricSummary?) -> String {
+        if key == ReportMetric.detectorQueriesToFlag, let s, s.n == 0 || s.mean.isNaN { return "not flagged" }
+        return formatSummary(s)
+    }
+
+    static func htmlCell(_ key: String, _ s: MetricSummary?) -> String {
+        if key == ReportMetric.detectorQueriesToFlag, let s, s.n == 0 || s.mean.isNaN { return "not flagged" }
+        return htmlSummary(s)
+    }
+
+    /// "mean" and a second line "± std" for HTML cells, rounded like `formatSummary`.
     static func htmlSummary(_ s: MetricSummary?) -> String {
         guard let s else { return "—" }
-        guard s.std.isFinite else { return xmlEscape(formatNumber(s.mean)) }
-        return xmlEscape(formatNumber(s.mean)) + "<span class=\"sd\">± " + xmlEscape(formatNumber(s.std)) + "</span>"
+        guard let (mean, std) = roundedParts(s) else { return xmlEscape(formatNumber(s.mean)) }
+        return xmlEscape(mean) + "<span class=\"sd\">± " + xmlEscape(std) + "</span>"
     }
 
-    /// The median p-value, with "n = count" on a second, smaller line.
-    static func htmlMedianP(_ ps: [Double]) -> String {
-        let text = formatMedianP(ps)
-        guard let split = text.range(of: " (n=") else { return xmlEscape(text) }
-        return xmlEscape(String(text[..<split.lowerBound])) + "<span class=\"sd\">n = " + xmlEscape(String(text[split.upperBound...].dropLast())) + "</span>"
-    }
-
-    /// Median of the valid p-values (3 significant digits) and their count.
-    static func formatMedianP(_ ps: [Double]) -> String {
-        let valid = ps.filter { !$0.isNaN }.sorted()
+    /// Median and geometric mean of the valid p-values and their count:
+    /// "2e-05; 3e-06 (n=6)"; "—" when there are none.
+    static func formatPSummary(_ ps: [Double]) -> String {
+        let valid = ps.filter { $0 >= 0 && $0 <= 1 }.sorted()
         guard !valid.isEmpty else { return "—" }
         let mid = valid.count / 2
         let median = valid.count % 2 == 1 ? valid[mid] : 0.5 * (valid[mid - 1] + valid[mid])
-        return String(format: "%.3g", median) + " (n=\(valid.count))"
+        // log of 0 would sink the mean to 0: floor at the smallest double's scale.
+        let logMean = valid.map { log10(max($0, 1e-300)) }.reduce(0, +) / Double(valid.count)
+        return "\(formatP(median)); \(formatP(pow(10, logMean))) (n=\(valid.count))"
+    }
+
+    static func formatP(_ p: Double) -> String {
+        p < 1e-300 ? "< 1e-300" : String(format: "%.2g", p)
+    }
+
+    /// "k/n = share [lo, hi]": tests with p ≤ α among the valid p-values, with
+    /// the two-sided 95% Clopper–Pearson interval; "—" when there are none.
+    static func formatShareFlagged(_ ps: [Double], alpha: Double) -> String {
+        let valid = ps.filter { $0 >= 0 && $0 <= 1 }
+        guard !valid.isEmpty else { return "—" }
+        let k = valid.filter { $0 <= alpha }.count, n = valid.count
+        let (lo, hi) = clopperPearson(successes: k, trials: n, confidence: 0.95)
+        return "\(k)/\(n) = \(String(format: "%.2f", Double(k) / Double(n))) [\(String(format: "%.2f", lo)), \(String(format: "%.2f", hi))]"
+    }
+
+    /// Two-sided Clopper–Pearson interval for a binomial share (each tail 1 − confidence over 2).
+    /// - Precondition: 0 ≤ successes ≤ trials, trials ≥ 1.
+    public static func clopperPearson(successes k: Int, trials n: Int, confidence: Double) -> (Double, Double) {
+        let side = 1 - (1 - confidence) / 2
+        let hi = Binomial.upperConfidenceBound(successes: k, trials: n, confidence: side)
+        let lo = k == 0 ? 0 : 1 - Binomial.upperConfidenceBound(successes: n - k, trials: n, confidence: side)
+        return (lo, hi)
     }
 }

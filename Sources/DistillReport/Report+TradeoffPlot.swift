@@ -1,7 +1,7 @@
 import Foundation
 
 /// The plots a report draws; the raw value is the SVG element's `id`.
-public enum ReportPlot: String, CaseIterable, Sendable {
+public enum ReportPlot: String, CaseIterable, Sendable, Codable {
     /// Benign utility lost vs student accuracy lost, with the Pareto front.
     case tradeoff = "tradeoff-plot"
     /// Student accuracy vs query budget, one line per setting.
@@ -18,6 +18,21 @@ struct RenderedPlot {
 }
 
 extension Report {
+
+    /// The plots this study needs, chosen from its data: the trade-off plot
+    /// when some row has benign utility lost and a defensive impact, the
+    /// budget plot only when the query budget varies, the canary plot only
+    /// when there are canary p-values. `plots` (when set) overrides the choice.
+    public var chosenPlots: [ReportPlot] {
+        if let plots { return plots }
+        var out: [ReportPlot] = []
+        let hasTradeoff = rows.contains { $0.metrics[ReportMetric.benignAccuracyLoss] != nil && $0.metrics[ReportMetric.defensiveImpactSoft] != nil }
+            && rows.contains { $0.defense != "none" }
+        if hasTradeoff { out.append(.tradeoff) }
+        if Set(rows.map(\.budget)).count > 1 { out.append(.budget) }
+        if hasCanaryPValues { out.append(.canary) }
+        return out
+    }
 
     /// One plot as an SVG element. `standalone` adds the SVG namespace so the
     /// text can be saved as a .svg figure on its own.

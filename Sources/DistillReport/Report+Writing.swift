@@ -68,7 +68,7 @@ extension Report {
         var outputs: [(URL, Data)] = try ReportFormat.allCases.map {
             (directory.appendingPathComponent("report." + $0.fileExtension), try rendered($0))
         }
-        outputs += ReportPlot.allCases.map {
+        outputs += chosenPlots.map {
             (directory.appendingPathComponent($0.rawValue + ".svg"), Data(svg($0, standalone: true).utf8))
         }
         if !overwrite, let taken = outputs.first(where: { FileManager.default.fileExists(atPath: $0.0.path) }) {

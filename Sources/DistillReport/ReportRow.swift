@@ -42,11 +42,16 @@ public struct Report: Codable, Sendable, Equatable {
     public var generatedAt: String
     /// How to reproduce it: e.g. "commit", "command".
     public var provenance: [String: String]
+    /// The plots to draw, in order; nil = chosen from the data (`chosenPlots`).
+    public var plots: [ReportPlot]?
+    /// Notes for the reader (e.g. how the baseline was attacked), shown in the HTML notes.
+    public var notes: [String]?
 
     public init(title: String, rows: [ReportRow], alpha: Double = 0.05, generatedAt: String,
-                provenance: [String: String] = [:]) {
+                provenance: [String: String] = [:], plots: [ReportPlot]? = nil, notes: [String]? = nil) {
         self.title = title; self.rows = rows; self.alpha = alpha
         self.generatedAt = generatedAt; self.provenance = provenance
+        self.plots = plots; self.notes = notes
     }
 
     /// The metric keys present in any row, in table order (`ReportMetric.ordered`).

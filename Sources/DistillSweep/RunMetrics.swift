@@ -23,6 +23,8 @@ public enum RunMetrics {
             ReportMetric.benignAccuracyLoss: costOrZero(utility?.accuracyLoss),
             ReportMetric.meanL1Distortion: costOrZero(utility?.meanL1),
             ReportMetric.meanKL: costOrZero(utility?.meanKL),
+            ReportMetric.meanTotalVariation: costOrZero(utility.map { $0.meanTotalVariation ?? 0.5 * $0.meanL1 }),
+            ReportMetric.meanJensenShannon: costOrZero(utility?.meanJensenShannon),
             ReportMetric.softStudentAccuracy: r.student("student-soft")?.testAccuracy ?? none,
             ReportMetric.labelStudentAccuracy: r.student("student-label")?.testAccuracy ?? none,
             ReportMetric.softStudentFidelity: r.student("student-soft")?.fidelity ?? none,

@@ -35,9 +35,14 @@ extension SweepCollection {
         if let version = runs.first?.result.environment.version { provenance["version"] = version }
         if !missing.isEmpty { provenance["missing"] = missing.joined(separator: ", ") }
         let alpha = manifest.points.first?.settings.evaluation.alpha ?? 0.05
+        var notes: [String] = []
+        // Defensive impact compares with the undefended oracle under the same attack, counters included.
+        if runs.contains(where: { $0.point.assignments.contains { $0.hasPrefix("attack.counters=") && !$0.hasSuffix("[]") } }) {
+            notes.append("The \"undefended\" baseline behind each defensive impact is attacked with the same counter as the defended run (e.g. argmax or averaged repeats), so an impact measures the defense against that adaptive attacker, not against the plain one.")
+        }
         return Report(title: title ?? "Sweep \(URL(fileURLWithPath: manifest.definition.fileName).lastPathComponent)",
                       rows: reportRows(), alpha: alpha, generatedAt: ISO8601DateFormatter().string(from: generatedAt),
-                      provenance: provenance)
+                      provenance: provenance, notes: notes.isEmpty ? nil : notes)
     }
 
     /// A setting's label: the defense pipeline (`rounding:decimals=2`,

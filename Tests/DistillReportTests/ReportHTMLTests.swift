@@ -70,14 +70,14 @@ final class ReportHTMLTests: XCTestCase {
         XCTAssertTrue(report.svg(.canary).contains("No canary p-values in this report."))
     }
 
-    func testNoRowsGivesAClearMessageAndStillThreeEmptyPlots() {
+    func testNoRowsGivesAClearMessageAndDrawsNoPlots() {
         let html = Report(title: "empty", rows: [], generatedAt: "2025-01-01").html()
         XCTAssertTrue(html.contains("No results: this report has no rows"))
-        for id in ReportPlot.allCases.map(\.rawValue) {
-            let svg = svgElement(id, in: html)
-            XCTAssertNotNil(svg, id)
-            XCTAssertTrue(svg?.contains("class=\"empty-message\"") ?? false, id)
-        }
+        for id in ReportPlot.allCases.map(\.rawValue) { XCTAssertNil(svgElement(id, in: html), id) }
+        // A plot asked for explicitly is still drawn, empty, with its message.
+        var asked = Report(title: "empty", rows: [], generatedAt: "2025-01-01")
+        asked.plots = [.canary]
+        XCTAssertTrue(svgElement("canary-plot", in: asked.html())?.contains("class=\"empty-message\"") ?? false)
         XCTAssertFalse(html.contains("<table"))
     }
 

@@ -20,14 +20,32 @@ final class ReportTableTests: XCTestCase {
     }
 
     func testMarkdownTableExactly() {
+        // Means rounded to the std's first digit (two when it starts with 1); p-values as
+        // median and geometric mean (a p of 0 counts as 1e-300); shares with the
+        // Clopper–Pearson 95% interval (2/2: lower 0.025^(1/2) = 0.16; 0/1: upper 0.975).
         let expected = """
-        | setting | defense | budget | seeds | benign acc. loss | impact (soft) | custom_metric | canary p (students) | canary p (controls) |
-        | :-- | :-- | --: | --: | --: | --: | --: | --: | --: |
-        | rounding:decimals=2 | rounding | 1000 | 3 | 0.0123 ± 0.0045 | 0.05 ± 0.01 | 1234 | 0.0005 (n=2) | 0.5 (n=1) |
-        | noise:sigma=0.1,clip | noise | 5000 | 1 | 0.1 | — | — | — | — |
+        | setting | defense family | query budget | seeds | benign accuracy lost | defensive impact, soft | custom metric | canary p, students (median; geo. mean) | students flagged at α = 0.05 (95% CI) | controls flagged at α = 0.05 (95% CI) |
+        | :-- | :-- | --: | --: | --: | --: | --: | --: | --: | --: |
+        | rounding:decimals=2 | rounding | 1000 | 3 | 0.012 ± 0.004 | 0.050 ± 0.010 | 1234 | 0.0005; 3.2e-152 (n=2) | 2/2 = 1.00 [0.16, 1.00] | 0/1 = 0.00 [0.00, 0.98] |
+        | noise:sigma=0.1,clip | noise | 5000 | 1 | 0.1 | — | — | — | — | — |
 
         """
-        XCTAssertEqual(twoRows.markdownTable(), expected)
+        XCTAssertTrue(twoRows.markdownTable().hasPrefix(expected))
+        XCTAssertTrue(twoRows.markdownTable().contains("**custom metric**: uncatalogued metric, machine name custom_metric"))
+        XCTAssertFalse(twoRows.markdownTable().contains("NaN"))
+    }
+
+    func testClopperPearsonMatchesBetaQuantiles() {
+        // scipy.stats.beta.ppf(0.025, 3, 8) = 0.066740, beta.ppf(0.975, 4, 7) = 0.65245 for 3 of 10.
+        let (lo, hi) = Report.clopperPearson(successes: 3, trials: 10, confidence: 0.95)
+        XCTAssertEqual(lo, 0.06673951, accuracy: 1e-6)
+        XCTAssertEqual(hi, 0.65245285, accuracy: 1e-6)
+        XCTAssertEqual(Report.clopperPearson(successes: 0, trials: 5, confidence: 0.95).0, 0)
+    }
+
+    func testRoundingFollowsTheSpread() {
+        XCTAssertEqual(Report.formatSummaryForTesting(MetricSummary(mean: 0.9632, std: 0.007729, n: 3)), "0.963 ± 0.008")
+        XCTAssertEqual(Report.formatSummaryForTesting(MetricSummary(mean: -0.0009285, std: 0.001608, n: 3)), "-0.0009 ± 0.0016")
     }
 
     func testCSVTableExactly() {
