@@ -157,8 +157,16 @@ public struct Experiment {
             let suspects = (distilled + baselineModels).filter { ModelRole(rawValue: $0.result.role)?.objective != .reference }
             canaryOutcomes = try canaries.map { try run.verify($0, suspects: suspects, controls: controls) }
             // The owner's evidence, calibrated on all controls, for `distill-lab verify` later.
-            for keyed in canaries.compactMap({ $0 as? KeyedCanary }) {
-                if let dir = directory { try dir.write(try keyed.log.encoded(), to: RunFiles.canaryLog) }
+            // One file per canary (index + name: two keyed canaries never collide); the first keyed
+            // canary also keeps the old name canary-log.json for existing scripts.
+            if let dir = directory {
+                var wroteLegacy = false
+                for (index, canary) in canaries.enumerated() {
+                    guard let keyed = canary as? KeyedCanary else { continue }
+                    let data = try keyed.log.encoded()
+                    try dir.write(data, to: RunFiles.canaryEvidence(index: index, name: keyed.name))
+                    if !wroteLegacy { try dir.write(data, to: RunFiles.canaryLog); wroteLegacy = true }
+                }
             }
         }
 

@@ -133,6 +133,8 @@ public enum RunFiles {
     public static let results = "results.json"
     /// The keyed canary's log (the owner's evidence for `distill-lab verify`).
     public static let canaryLog = "canary-log.json"
+    /// One canary's evidence: its index in the pipeline and its name, so two canaries never collide.
+    public static func canaryEvidence(index: Int, name: String) -> String { "canary-\(index)-\(name).json" }
     /// A model's checkpoint by role.
     public static func model(_ role: ModelRole) -> String { role.rawValue + ".safetensors" }
 

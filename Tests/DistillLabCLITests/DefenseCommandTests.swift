@@ -81,6 +81,25 @@ final class DefenseCommandTests: XCTestCase {
                                               "--suspect", dir.appendingPathComponent("teacher.safetensors").path])
         XCTAssertNotEqual(wrong.status, 0)
         XCTAssertTrue(wrong.stderr.contains("not a canary log"), wrong.stderr)
+
+        // The per-canary evidence file holds the same evidence; --evidence is an alias of --log.
+        let evidence = dir.appendingPathComponent("canary-0-keyed-canary.json").path
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: evidence)), try Data(contentsOf: URL(fileURLWithPath: log)))
+        let label = dir.appendingPathComponent("student-label.safetensors").path
+        let reference = dir.appendingPathComponent("student-reference.safetensors").path
+        // Scriptable verdicts: 3 when the --fail-if condition holds, 0 otherwise.
+        XCTAssertEqual(try DistillLabBinary.run(["verify", "--evidence", evidence, "--suspect", label, "--fail-if", "copied"]).status, 3)
+        XCTAssertEqual(try DistillLabBinary.run(["verify", "--evidence", evidence, "--suspect", reference, "--fail-if", "copied"]).status, 0)
+        XCTAssertEqual(try DistillLabBinary.run(["verify", "--evidence", evidence, "--suspect", reference, "--fail-if", "innocent"]).status, 3)
+        XCTAssertEqual(try DistillLabBinary.run(["verify", "--evidence", evidence, "--suspect", label, "--fail-if", "innocent"]).status, 0)
+        // A missing file or a directory: one clear line, no Cocoa error dump.
+        let missing = try DistillLabBinary.run(["verify", "--log", dir.appendingPathComponent("nope.json").path, "--suspect", label])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("does not exist"), missing.stderr)
+        XCTAssertFalse(missing.stderr.contains("NSCocoaErrorDomain"), missing.stderr)
+        let directory = try DistillLabBinary.run(["verify", "--log", dir.path, "--suspect", label])
+        XCTAssertEqual(directory.status, 1)
+        XCTAssertTrue(directory.stderr.contains("is a directory"), directory.stderr)
     }
 
     // MARK: defenses apply

@@ -182,18 +182,17 @@ final class KeyedCanaryTests: XCTestCase {
         try expectMalformed({ $0["labels"] = Array(($0["labels"] as! [Int]).dropFirst()) }, "labels")
         try expectMalformed({ $0["rate"] = 1.5 }, "rate")
         try expectMalformed({ $0["inputs"] = [($0["inputs"] as! [String])[0], ($0["inputs"] as! [String])[0]]
-                              $0["labels"] = [0, 0] }, "repeats")
+                              $0["labels"] = [0, 0]; $0["tops"] = [1, 1] }, "repeats")
+        try expectMalformed({ $0["tops"] = $0["labels"] }, "differ from the canary label")
         try Data("not json".utf8).write(to: url)
         XCTAssertThrowsError(try CanaryLog.load(from: url)) { e in XCTAssertTrue("\(e)".contains("not a canary log"), "\(e)") }
     }
 
-    func testVerificationNeedsCalibrationOnControls() throws {
+    func testVerificationNeedsNoCalibrationAndCalibrationChecksItsControls() throws {
         let log = try makeLog()
         let model = MLP(sizes: [4, 3])
-        XCTAssertThrowsError(try log.verify(model, alpha: 0.01)) { e in
-            XCTAssertEqual(e as? CanaryError, .notCalibrated(method: "keyed-canary"))
-            XCTAssertTrue("\(e)".contains("calibrate(controls:)"))
-        }
+        // The suspect's own null: no controls needed.
+        XCTAssertNoThrow(try log.verify(model, alpha: 0.01))
         var copy = log
         XCTAssertThrowsError(try copy.calibrate(controls: [])) { e in
             XCTAssertEqual(e as? CanaryError, .tooFewControls(method: "keyed-canary", needed: 1, got: 0))

@@ -82,6 +82,15 @@ final class PeriodicSignalTests: XCTestCase {
         XCTAssertThrowsError(try s.calibrate(controls: [MLP(sizes: [2, 3]), MLP(sizes: [2, 3])])) { e in
             XCTAssertEqual(e as? CanaryError, .tooFewControls(method: "periodic-signal", needed: 3, got: 2))
         }
+        // Constant controls (as on one-class data) used to trap in StudentT; now one clear error,
+        // and a constant suspect has P_snr = 0 (no periodic component), never NaN.
+        let constant = MLP(sizes: [2, 3])
+        constant.parameters.fill(0)
+        XCTAssertEqual(try s.signalToNoise(constant), 0)
+        XCTAssertThrowsError(try s.calibrate(controls: [constant, constant, constant])) { e in
+            guard case let .invalidArgument(text)? = e as? CanaryError else { return XCTFail("\(e)") }
+            XCTAssertTrue(text.contains("without any variation"), text)
+        }
         let entry = try XCTUnwrap(ComponentRegistry.shared.descriptor(.canary, named: "periodic-signal"))
         XCTAssertEqual(entry.parameters.map(\.defaultValue), ["16", "0.2", "validation"])
         XCTAssertThrowsError(try ComponentRegistry.shared.resolve(DefenseSpec(parsing: "periodic-signal:probes=test"), kind: .defense)) { e in

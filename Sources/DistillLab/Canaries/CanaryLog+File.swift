@@ -1,4 +1,5 @@
 import Foundation
+import DistillCore
 
 extension CanaryLog {
     /// The JSON layout of a saved log.
@@ -13,12 +14,14 @@ extension CanaryLog {
         var featureCount: Int
         var inputs: [String]
         var labels: [Int]
+        /// Version 2: the replaced top-1 of each canary.
+        var tops: [Int]?
         var calibration: KeyedCanaryCalibration?
     }
 
     /// Writes the log as JSON (atomically; replaces an existing file).
     public func save(to url: URL) throws {
-        try encoded().write(to: url, options: .atomic)
+        try AtomicFile.write(encoded(), to: url, overwrite: true)
     }
 
     /// The log as the JSON `save(to:)` writes.
@@ -31,7 +34,7 @@ extension CanaryLog {
                     CanaryLog.littleEndianBytes($0.baseAddress! + r * featureCount, count: featureCount).base64EncodedString()
                 }
             },
-            labels: labels.map(Int.init), calibration: calibration)
+            labels: labels.map(Int.init), tops: tops?.map(Int.init), calibration: calibration)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return try encoder.encode(stored)
@@ -49,13 +52,19 @@ extension CanaryLog {
             throw bad("not a canary log (\(CanaryLog.describe(e)))")
         }
         guard s.format == CanaryLog.format else { throw bad("format is '\(s.format)', expected '\(CanaryLog.format)'") }
-        guard s.version == CanaryLog.version else { throw bad("version \(s.version) is not supported (expected \(CanaryLog.version))") }
+        guard (1...CanaryLog.version).contains(s.version) else { throw bad("version \(s.version) is not supported (expected 1...\(CanaryLog.version))") }
         guard s.method == CanaryLog.method else { throw bad("method is '\(s.method)', expected '\(CanaryLog.method)'") }
         guard s.rate > 0, s.rate < 1 else { throw bad("rate \(s.rate) is not in (0, 1)") }
         guard s.classCount >= 2 else { throw bad("classCount \(s.classCount) is below 2") }
         guard s.featureCount >= 1 else { throw bad("featureCount \(s.featureCount) is below 1") }
         guard s.inputs.count == s.labels.count else {
             throw bad("\(s.inputs.count) inputs but \(s.labels.count) labels")
+        }
+        if let tops = s.tops {
+            guard tops.count == s.labels.count else { throw bad("\(tops.count) tops but \(s.labels.count) labels") }
+            for (i, (t, l)) in zip(tops, s.labels).enumerated() where !(0..<s.classCount).contains(t) || t == l {
+                throw bad("top \(i) is \(t): it must be in 0..<\(s.classCount) and differ from the canary label \(l)")
+            }
         }
         var log = CanaryLog(keyID: s.keyID, rate: s.rate, response: s.response, classCount: s.classCount, featureCount: s.featureCount)
         for (i, (text, label)) in zip(s.inputs, s.labels).enumerated() {
@@ -68,7 +77,7 @@ extension CanaryLog {
                 (0..<s.featureCount).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
             }
             guard x.allSatisfy(\.isFinite) else { throw bad("input \(i) has a non-finite value") }
-            guard x.withUnsafeBufferPointer({ log.record($0.baseAddress!, label: Int32(label)) }) else {
+            guard x.withUnsafeBufferPointer({ log.record($0.baseAddress!, label: Int32(label), top: s.tops.map { Int32($0[i]) }) }) else {
                 throw bad("input \(i) repeats an earlier input")
             }
         }

@@ -147,14 +147,16 @@ public final class KeyedCanary: OwnershipCanary, CustomStringConvertible {
             case .swap:
                 q.swapAt(top, label)
             }
-            log.record(x, label: Int32(label))
+            log.record(x, label: Int32(label), top: Int32(top))
         }
     }
 
-    /// Bounds p₀ from control models (see `CanaryLog.calibrate`).
+    /// Measures the controls' pooled agreement (reported, see `CanaryLog.calibrate`);
+    /// verification does not use it.
     public func calibrate(controls: [MLP]) throws { try log.calibrate(controls: controls) }
 
-    /// Binomial test of `suspect` against the logged canaries (see `CanaryLog.verify`).
+    /// Exact binomial test of `suspect` against its own chance rate (see `CanaryLog.verify`);
+    /// needs no calibration.
     public func verify(_ suspect: MLP, alpha: Double) throws -> OwnershipVerification { try log.verify(suspect, alpha: alpha) }
 }
 

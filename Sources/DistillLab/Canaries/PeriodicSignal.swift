@@ -212,8 +212,11 @@ public final class PeriodicSignal: OwnershipCanary, CustomStringConvertible {
         let probes = self.probes
         let p = model.probabilities(probes)
         let y = (0..<probes.rows).map { Double(p[$0, Int(probeClasses[$0])]) }
-        return LombScargle.signalToNoise(times: keyCoordinates(probes), values: y, frequency: frequency,
-                                         windowHalfWidth: windowHalfWidth, frequencies: frequencyGrid)
+        let snr = LombScargle.signalToNoise(times: keyCoordinates(probes), values: y, frequency: frequency,
+                                            windowHalfWidth: windowHalfWidth, frequencies: frequencyGrid)
+        // A model whose probe responses do not vary (one-class data, a constant model) has no
+        // periodic component: 0/0 becomes 0, not a NaN that would trap the t test.
+        return snr.isFinite ? snr : 0
     }
 
     /// Fits the null: ln P_snr of each control; mean m and sample standard
@@ -224,6 +227,9 @@ public final class PeriodicSignal: OwnershipCanary, CustomStringConvertible {
             throw CanaryError.tooFewControls(method: name, needed: PeriodicSignal.minimumControls, got: controls.count)
         }
         let snrs = try controls.map { try signalToNoise($0) }
+        guard snrs.allSatisfy({ $0 > 0 }) else {
+            throw CanaryError.invalidArgument("periodic-signal: \(snrs.filter { $0 <= 0 }.count) of \(snrs.count) control models answer the probes without any variation (one-class data or constant models), so no null can be fitted; use data with at least 2 classes and trained controls")
+        }
         let logs = snrs.map { log($0) }
         calibration = PeriodicSignalCalibration(controlSNRs: snrs, logMean: Descriptive.mean(logs),
                                                 logStandardDeviation: max(Descriptive.sampleStandardDeviation(logs), 1e-3))
