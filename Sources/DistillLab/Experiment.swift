@@ -157,15 +157,15 @@ public struct Experiment {
             let suspects = (distilled + baselineModels).filter { ModelRole(rawValue: $0.result.role)?.objective != .reference }
             canaryOutcomes = try canaries.map { try run.verify($0, suspects: suspects, controls: controls) }
             // The owner's evidence, calibrated on all controls, for `distill-lab verify` later.
-            // One file per canary (index + name: two keyed canaries never collide); the first keyed
-            // canary also keeps the old name canary-log.json for existing scripts.
+            // One evidence file per canary (pipeline index + name: two canaries never collide); the first
+            // keyed canary's log also keeps its old name, canary-log.json, for existing scripts.
             if let dir = directory {
                 var wroteLegacy = false
-                for (index, canary) in canaries.enumerated() {
-                    guard let keyed = canary as? KeyedCanary else { continue }
-                    let data = try keyed.log.encoded()
-                    try dir.write(data, to: RunFiles.canaryEvidence(index: index, name: keyed.name))
-                    if !wroteLegacy { try dir.write(data, to: RunFiles.canaryLog); wroteLegacy = true }
+                for (index, defense) in defenses.enumerated() {
+                    guard let canary = defense as? OwnershipCanary else { continue }
+                    let data = try canary.evidence().encoded()
+                    try dir.write(data, to: RunFiles.canaryEvidence(index: index, name: canary.name))
+                    if canary is KeyedCanary, !wroteLegacy { try dir.write(data, to: RunFiles.canaryLog); wroteLegacy = true }
                 }
             }
         }

@@ -1,19 +1,25 @@
 import ArgumentParser
 import Foundation
+import DistillCore
 import DistillLab
 import DistillNN
 
 extension DistillLabCommand {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Test a suspect model for the teacher's keyed canaries (DAWN-style ownership proof).",
+            abstract: "Test a suspect model for a run's canary (keyed canary or periodic signal; any registered canary).",
             discussion: """
-            Reads the canary evidence a defended run wrote (canary-<index>-keyed-canary.json, or the older \
-            canary-log.json: the marked queries, their canary labels and the replaced top-1 answers) and a \
-            suspect model (.safetensors). The chance rate is the suspect's own: of the N canaries where the \
-            suspect's top-1 differs from the replaced answer, an innocent model hits the keyed label with \
-            probability exactly 1/(K-1), so p = P[Bin(N, 1/(K-1)) >= m]. No control models are needed; \
-            --controls only reports their pooled agreement.
+            Reads the evidence a defended run wrote for one canary (canary-<index>-<name>.json; the older \
+            canary-log.json of a keyed canary works too) and a suspect model (.safetensors), and reports the \
+            test statistic, its p-value and the verdict at --alpha.
+
+            keyed-canary: the chance rate is the suspect's own. Of the N canaries where the suspect's top-1 \
+            differs from the replaced answer, an innocent model hits the keyed label with probability exactly \
+            1/(K-1), so p = P[Bin(N, 1/(K-1)) >= m]. No control models are needed; --controls only reports \
+            their pooled agreement.
+            periodic-signal: the periodogram peak at the secret frequency against the null fitted on the \
+            run's controls (Student-t prediction bound on ln SNR); --controls refits that null on your own \
+            innocent models (at least 3).
 
             Exit status: 0 = verified (and the --fail-if condition did not hold); 3 = the --fail-if \
             condition holds (copied: flagged at --alpha; innocent: not flagged); 1 = an error (bad or \
@@ -21,16 +27,17 @@ extension DistillLabCommand {
             """)
 
         @Option(name: [.customLong("log"), .customLong("evidence")],
-                help: "The canary evidence file (canary-<index>-keyed-canary.json or canary-log.json in a run directory).")
+                help: "The canary evidence file (canary-<index>-<name>.json, or canary-log.json, in a run directory).")
         var log: String
         @Option(help: "The suspect model (.safetensors).")
         var suspect: String
-        @Option(parsing: .upToNextOption, help: "Innocent control models (.safetensors) to calibrate p0 on (at least 2).")
+        @Option(parsing: .upToNextOption, help: "Innocent control models (.safetensors) to (re)fit the canary's null on.")
         var controls: [String] = []
         @Option(help: "Significance level of the verdict.")
         var alpha: Double = 0.01
         @Flag(help: "Print the verification as JSON.")
         var json = false
+        @OptionGroup var common: CommonOptions
         @Option(name: .customLong("fail-if"), help: "Exit with status 3 when the verdict is this: copied | innocent.")
         var failIf: FailCondition?
 
@@ -58,32 +65,27 @@ extension DistillLabCommand {
         }
 
         func run() throws {
+            // The run verified with its own thread count (default 1); sgemm's sums, and so a
+            // periodic signal's statistic, move in the last bits with another.
+            BLAS.threads = common.threads
             try Verify.checkFile(log, role: "canary evidence")
             try Verify.checkFile(suspect, role: "suspect model")
             for c in controls { try Verify.checkFile(c, role: "control model") }
-            var canaryLog = try CanaryLog.load(from: URL(fileURLWithPath: log))
+            var evidence = try CanaryEvidenceFile.load(from: URL(fileURLWithPath: log))
             if !controls.isEmpty {
-                try canaryLog.calibrate(controls: controls.map { try MLP.load(from: URL(fileURLWithPath: $0)).model })
+                evidence = try evidence.calibrated(on: controls.map { try MLP.load(from: URL(fileURLWithPath: $0)).model })
             }
             let model = try MLP.load(from: URL(fileURLWithPath: suspect)).model
-            let v = try canaryLog.verify(model, alpha: alpha)
+            let v = try evidence.verify(model, alpha: alpha)
             if json {
                 print(String(decoding: try JSONCoding.pretty(v), as: UTF8.self))
             } else {
-                report(v, canaryLog)
+                print("suspect: \(suspect)")
+                print("\(evidence.method): \(evidence.explain(v))")
+                print(String(format: "p-value: %.3g", v.pValue ?? 1))
+                print("verdict at α = \(alpha): " + (v.flagged ? "COPIED (the suspect carries the teacher's \(evidence.method))" : "not shown to be copied"))
             }
             if let failIf, (failIf == .copied) == v.flagged { throw ExitCode(Verify.conditionExitCode) }
-        }
-
-        func report(_ v: OwnershipVerification, _ canaryLog: CanaryLog) {
-            print("suspect: \(suspect)")
-            print("canaries reproduced: \(v.matches ?? 0) of \(v.trials ?? 0) where the suspect differs from the replaced answer" +
-                  String(format: " (chance 1/%d = %.4g)", canaryLog.classCount - 1, 1 / Double(canaryLog.classCount - 1)))
-            if let c = canaryLog.calibration {
-                print(String(format: "controls (reported only): pooled agreement %d of %d over %d models", c.agreements, c.trials, c.controls))
-            }
-            print(String(format: "p-value: %.3g", v.pValue ?? 1))
-            print("verdict at α = \(alpha): " + (v.flagged ? "COPIED (the suspect reproduces the teacher's keyed canaries)" : "not shown to be copied"))
         }
     }
 }

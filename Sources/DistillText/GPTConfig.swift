@@ -55,7 +55,7 @@ public struct GPTConfig: Equatable, Codable, Sendable, CustomStringConvertible {
               count.multipliedReportingOverflow(by: 16).overflow == false,
               count * 16 <= GPTConfig.memoryLimit else {
             throw GPTError.invalidConfig(parameter: "channels/layers/context", value: "\(channels)/\(layers)/\(context)",
-                                         fix: "the parameters, gradients and AdamW moments would need more than this machine's \(GPTConfig.memoryLimit >> 20) MiB; use fewer channels, layers or a shorter context")
+                                         fix: "the parameters, gradients and AdamW moments would need more memory than this machine's \(GPTConfig.memoryLimit >> 20) MiB; use fewer channels, layers or a shorter context")
         }
     }
 

@@ -80,7 +80,7 @@ final class DefenseCommandTests: XCTestCase {
         let wrong = try DistillLabBinary.run(["verify", "--log", dir.appendingPathComponent("results.json").path,
                                               "--suspect", dir.appendingPathComponent("teacher.safetensors").path])
         XCTAssertNotEqual(wrong.status, 0)
-        XCTAssertTrue(wrong.stderr.contains("not a canary log"), wrong.stderr)
+        XCTAssertTrue(wrong.stderr.contains("not canary evidence"), wrong.stderr)
 
         // The per-canary evidence file holds the same evidence; --evidence is an alias of --log.
         let evidence = dir.appendingPathComponent("canary-0-keyed-canary.json").path
@@ -100,6 +100,41 @@ final class DefenseCommandTests: XCTestCase {
         let directory = try DistillLabBinary.run(["verify", "--log", dir.path, "--suspect", label])
         XCTAssertEqual(directory.status, 1)
         XCTAssertTrue(directory.stderr.contains("is a directory"), directory.stderr)
+    }
+
+    /// The periodic signal's evidence (key, probes, null) is saved beside the
+    /// keyed canary's and verified the same way, with the run's own numbers.
+    func testPeriodicSignalEvidenceIsVerifiedLikeTheKeyedCanarys() throws {
+        let run = try DistillLabBinary.run(["train", "-q", "--output", root.path, "--run-name", "p",
+                                            "--defense", "periodic-signal", "--defense", "keyed-canary:rate=0.05", "--json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let result = try JSONDecoder().decode(ExperimentResult.self, from: Data(run.stdout.utf8))
+        let dir = root.appendingPathComponent("p")
+        for (index, name) in [(0, "periodic-signal"), (1, "keyed-canary")] {
+            let evidence = dir.appendingPathComponent("canary-\(index)-\(name).json").path
+            let outcome = try XCTUnwrap(result.canaries?.first { $0.canary == name })
+            for role in ["student-soft", "student-label"] {
+                let r = try DistillLabBinary.run(["verify", "--evidence", evidence, "--suspect",
+                                                  dir.appendingPathComponent("\(role).safetensors").path, "--json"])
+                XCTAssertEqual(r.status, 0, r.stderr)
+                let v = try JSONDecoder().decode(OwnershipVerification.self, from: Data(r.stdout.utf8))
+                let inRun = try XCTUnwrap(outcome.suspects[role])
+                XCTAssertEqual(v.method, name)
+                XCTAssertEqual(v.statistic, inRun.statistic, accuracy: 1e-9 * max(1, abs(inRun.statistic)), "\(name) \(role)")
+                XCTAssertEqual(v.pValue ?? -1, inRun.pValue ?? -2, accuracy: 1e-12, "\(name) \(role)")
+                XCTAssertEqual(v.flagged, inRun.flagged, "\(name) \(role)")
+            }
+        }
+        // A damaged key is one clear error naming the file.
+        let path = dir.appendingPathComponent("canary-0-periodic-signal.json")
+        var json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: path)) as? [String: Any])
+        json["direction"] = [0, 0]
+        let broken = root.appendingPathComponent("broken.json")
+        try JSONSerialization.data(withJSONObject: json).write(to: broken)
+        let bad = try DistillLabBinary.run(["verify", "--evidence", broken.path, "--suspect", dir.appendingPathComponent("student-soft.safetensors").path])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("broken.json"), bad.stderr)
+        XCTAssertFalse(bad.stderr.contains("Fatal error"), bad.stderr)
     }
 
     // MARK: defenses apply

@@ -58,12 +58,14 @@ final class NotebookScriptTests: XCTestCase {
 
     func testSweepScriptsProduceTheirTablesAndReports() throws {
         // script → settings its quick mode sweeps (one seed each).
-        let expected = ["02-query-budget": 2, "03-perturbations": 12, "04-canaries": 1, "05-adaptive-attackers": 4, "06-detection": 2]
+        let expected = ["02-query-budget": 2, "03-perturbations": 12, "04-canaries": 3, "05-adaptive-attackers": 4, "06-detection": 2]
         for (script, rows) in expected.sorted(by: { $0.key < $1.key }) {
             let out = try runQuick(script)
             XCTAssertEqual(try tableRows(out.appendingPathComponent("results.md")).count, rows, script)
             let html = try String(contentsOf: out.appendingPathComponent("report/report.html"), encoding: .utf8)
-            XCTAssertTrue(html.contains("id=\"tradeoff-plot\""), script)
+            // Plots follow the data: no defense in the budget study, a canary plot with canaries.
+            let plots = ["02-query-budget": ["budget-plot"], "04-canaries": ["tradeoff-plot", "canary-plot"], "06-detection": []][script] ?? ["tradeoff-plot"]
+            for plot in plots { XCTAssertTrue(html.contains("id=\"\(plot)\""), "\(script) lacks \(plot)") }
             XCTAssertFalse(FileManager.default.fileExists(atPath: packageRoot.appendingPathComponent("Notebooks-as-scripts/published/\(script)/quick").path))
         }
     }

@@ -149,7 +149,9 @@ final class SweepCommandTests: XCTestCase {
         let report = try DistillLabBinary.run(["report", out.path])
         XCTAssertEqual(report.status, 0, report.stderr)
         let html = try String(contentsOf: out.appendingPathComponent("report/report.html"), encoding: .utf8)
-        for id in ["tradeoff-plot", "budget-plot", "canary-plot"] { XCTAssertTrue(html.contains("id=\"\(id)\""), id) }
+        // Plots follow the data: one budget and no canary here, so only the trade-off plot.
+        XCTAssertTrue(html.contains("id=\"tradeoff-plot\""))
+        for id in ["budget-plot", "canary-plot"] { XCTAssertFalse(html.contains("id=\"\(id)\""), id) }
         XCTAssertTrue(html.contains("reverse-sigmoid:beta=0.7"))
         XCTAssertFalse(html.contains("src=\"http") || html.contains("href=\"http"), "self-contained: no external resources")
         for name in ["results.csv", "results.md", "results.json", "results.sqlite", "report/report.csv", "report/report.md"] {

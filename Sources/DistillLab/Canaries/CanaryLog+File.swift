@@ -45,8 +45,12 @@ extension CanaryLog {
     ///   another format/version, bad base64 or widths, labels out of range,
     ///   inconsistent counts or calibration); file-system errors as is.
     public static func load(from url: URL) throws -> CanaryLog {
-        let data = try Data(contentsOf: url)
-        func bad(_ why: String) -> CanaryError { .malformedFile(path: url.path, reason: why) }
+        try decode(Data(contentsOf: url), path: url.path)
+    }
+
+    /// Reads a log from the bytes `encoded()` writes; `path` names it in errors.
+    public static func decode(_ data: Data, path: String) throws -> CanaryLog {
+        func bad(_ why: String) -> CanaryError { .malformedFile(path: path, reason: why) }
         let s: Stored
         do { s = try JSONDecoder().decode(Stored.self, from: data) } catch let e as DecodingError {
             throw bad("not a canary log (\(CanaryLog.describe(e)))")

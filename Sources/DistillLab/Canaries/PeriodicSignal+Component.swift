@@ -16,7 +16,8 @@ extension PeriodicSignal {
         kind: .canary, name: "periodic-signal",
         summary: "adds a cosine of a secret projection of the query to the top-class probability; verified by a Lomb-Scargle peak in the suspect's outputs",
         parameters: [frequencyParameter.declaration, epsilonParameter.declaration, probesParameter.declaration],
-        reference: "Charette et al. 2022, Cosine Model Watermarking Against Ensemble Distillation (CosWM); Zhao et al. 2022 (DRW)")) { p, context in
+        reference: "Charette et al. 2022, Cosine Model Watermarking Against Ensemble Distillation (CosWM); Zhao et al. 2022 (DRW)"),
+        evidence: PeriodicSignalEvidence.read) { p, context in
         try PeriodicSignal(context: context, frequency: p[frequencyParameter], epsilon: p[epsilonParameter],
                            probeSource: p[probesParameter])
     }

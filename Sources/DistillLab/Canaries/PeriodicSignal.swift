@@ -83,7 +83,7 @@ public final class PeriodicSignal: OwnershipCanary, CustomStringConvertible {
     /// Periodogram settings of the verifier.
     public let windowHalfWidth: Double
     public let frequencyGrid: [Double]
-    public private(set) var calibration: PeriodicSignalCalibration?
+    public internal(set) var calibration: PeriodicSignalCalibration?
     /// Controls needed by `calibrate` (the t bound needs ≥ 2 degrees of freedom).
     public static let minimumControls = 3
 
@@ -94,10 +94,22 @@ public final class PeriodicSignal: OwnershipCanary, CustomStringConvertible {
     ///     (with `.served`, the initial probes, usually none).
     /// - Throws: `DefenseError.invalidValue` for f ≤ 0, ε outside (0, 1], a zero
     ///   direction, σ ≤ 0, fewer than 16 validation probes or mismatched sizes.
-    public init(direction: [Float], projectionMean: Double, projectionScale: Double,
-                frequency: Double = 16, epsilon: Double = 0.2, classCount: Int,
-                probes: Matrix, probeClasses: [Int32], probeSource: ProbeSource = .validation,
-                servedProbeLimit: Int = 5000) throws {
+    public convenience init(direction: [Float], projectionMean: Double, projectionScale: Double,
+                            frequency: Double = 16, epsilon: Double = 0.2, classCount: Int,
+                            probes: Matrix, probeClasses: [Int32], probeSource: ProbeSource = .validation,
+                            servedProbeLimit: Int = 5000) throws {
+        try self.init(direction: direction, projectionMean: projectionMean, projectionScale: projectionScale,
+                      frequency: frequency, epsilon: epsilon, classCount: classCount, probes: probes,
+                      probeClasses: probeClasses, probeSource: probeSource, servedProbeLimit: servedProbeLimit,
+                      normalising: true)
+    }
+
+    /// `normalising: false` keeps a direction read back from evidence bit for
+    /// bit (normalising a unit vector again moves its last bits).
+    init(direction: [Float], projectionMean: Double, projectionScale: Double,
+         frequency: Double, epsilon: Double, classCount: Int,
+         probes: Matrix, probeClasses: [Int32], probeSource: ProbeSource,
+         servedProbeLimit: Int, normalising: Bool) throws {
         func bad(_ p: String, _ v: String, _ e: String) -> DefenseError {
             .invalidValue(defense: "periodic-signal", parameter: p, value: v, expected: e)
         }
@@ -117,7 +129,7 @@ public final class PeriodicSignal: OwnershipCanary, CustomStringConvertible {
         }
         guard servedProbeLimit >= 16 else { throw bad("probe-limit", "\(servedProbeLimit)", "at least 16") }
         guard probeClasses.allSatisfy({ $0 >= 0 && Int($0) < classCount }) else { throw bad("probes", "classes", "labels in 0..<\(classCount)") }
-        self.direction = direction.map { Float(Double($0) / norm) }
+        self.direction = normalising ? direction.map { Float(Double($0) / norm) } : direction
         self.projectionMean = projectionMean; self.projectionScale = projectionScale
         self.frequency = frequency; self.epsilon = epsilon
         self.classCount = classCount; self.featureCount = direction.count

@@ -25,6 +25,9 @@ public protocol OwnershipCanary: ResponseDefense {
     func calibrate(controls: [MLP]) throws
     /// Tests `suspect` for the canary at significance `alpha`.
     func verify(_ suspect: MLP, alpha: Double) throws -> OwnershipVerification
+    /// What `verify` needs later, without the run (after `calibrate`): written
+    /// to the run folder and read back by `distill-lab verify`.
+    func evidence() throws -> CanaryEvidence
 }
 
 /// The outcome of testing one model for a canary.

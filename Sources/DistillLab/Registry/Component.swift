@@ -85,11 +85,17 @@ public struct ResolvedParameters: Sendable {
 public struct Component<Product>: Sendable {
     public let descriptor: ComponentDescriptor
     let build: @Sendable (ResolvedParameters) throws -> Product
+    /// A canary's evidence reader (what `distill-lab verify` reads back); nil for other kinds.
+    public let evidence: CanaryEvidenceReader?
 
-    public init(_ descriptor: ComponentDescriptor, build: @escaping @Sendable (ResolvedParameters) throws -> Product) {
-        self.descriptor = descriptor; self.build = build
+    public init(_ descriptor: ComponentDescriptor, evidence: CanaryEvidenceReader? = nil,
+                build: @escaping @Sendable (ResolvedParameters) throws -> Product) {
+        self.descriptor = descriptor; self.evidence = evidence; self.build = build
     }
 }
+
+/// Reads one canary's evidence file (its bytes and where they came from, for errors).
+public typealias CanaryEvidenceReader = @Sendable (Data, URL) throws -> CanaryEvidence
 
 /// Errors in naming or parameterising any component; each names the fix.
 public enum ComponentError: Error, CustomStringConvertible, Equatable {

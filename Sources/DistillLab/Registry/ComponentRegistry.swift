@@ -38,10 +38,19 @@ public final class ComponentRegistry: @unchecked Sendable {
     // MARK: Registering
 
     /// Registers a defense or canary (descriptor kind `.defense` or `.canary`).
+    /// - Precondition: a canary comes with its evidence reader (`Component(_:evidence:build:)`).
     /// - Throws: `ComponentError.duplicate` if a defense or canary of that name exists.
     public func register(_ component: Component<DefenseFitter>) throws {
         precondition([.defense, .canary].contains(component.descriptor.kind), "a DefenseFitter component must be a defense or canary")
+        precondition(component.descriptor.kind != .canary || component.evidence != nil,
+                     "a canary needs an evidence reader, so that `distill-lab verify` can read what it saves")
         try add(component.descriptor) { defenses[component.descriptor.name] = component }
+    }
+
+    /// The reader of a registered canary's evidence files, by its name.
+    public func evidenceReader(_ method: String) -> CanaryEvidenceReader? {
+        lock.lock(); defer { lock.unlock() }
+        return defenses[method]?.evidence
     }
 
     /// Registers a query strategy.
@@ -181,9 +190,9 @@ public final class ComponentRegistry: @unchecked Sendable {
 extension Component where Product == DefenseFitter {
     /// A defense that needs nothing fitted: `make` builds one oracle's instance
     /// from the parameters and the defense context (for checks against the teacher).
-    public static func transform(_ descriptor: ComponentDescriptor,
+    public static func transform(_ descriptor: ComponentDescriptor, evidence: CanaryEvidenceReader? = nil,
                                  make: @escaping (ResolvedParameters, DefenseContext) throws -> ResponseDefense) -> Component {
         // Fitting builds one instance, so checks against the teacher fail before any query.
-        Component(descriptor) { p in { context in _ = try make(p, context); return { try make(p, context) } } }
+        Component(descriptor, evidence: evidence) { p in { context in _ = try make(p, context); return { try make(p, context) } } }
     }
 }
