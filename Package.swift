@@ -9,6 +9,7 @@ let package = Package(
         // What a plug-in's components touch: matrices and random streams, models.
         .library(name: "DistillCore", targets: ["DistillCore"]),
         .library(name: "DistillNN", targets: ["DistillNN"]),
+        .library(name: "DistillStats", targets: ["DistillStats"]),
         // The commands as a library, so a plug-in package can run them with its own components registered.
         .library(name: "DistillLabCommands", targets: ["DistillLabCommands"]),
     ],

@@ -7,7 +7,7 @@ import PackageDescription
 let lab = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .appendingPathComponent("../..").standardizedFileURL.lastPathComponent.lowercased()
 
-// A plug-in package: its own defense, attack strategy and counter, registered
+// A plug-in package: its own defense, canary, attack strategy and counter, registered
 // with distill-lab's registry, then the whole `distill-lab` command line
 // (train, sweep, collect, report, verify, defenses apply) runs with them.
 // Nothing in the distill-lab repository is edited.
@@ -22,6 +22,8 @@ let package = Package(
             dependencies: [
                 .product(name: "DistillLab", package: lab),
                 .product(name: "DistillCore", package: lab),
+                .product(name: "DistillNN", package: lab),
+                .product(name: "DistillStats", package: lab),
                 .product(name: "DistillLabCommands", package: lab),
             ]
         ),

@@ -19,7 +19,7 @@ extension KeyedCanary {
         summary: "answers a keyed fraction of queries (HMAC-SHA256 of the input) with a keyed wrong label and logs them for a binomial ownership test",
         parameters: [rateParameter.declaration, responseParameter.declaration, keyParameter.declaration],
         reference: "Szyller et al. 2021, DAWN: Dynamic Adversarial Watermarking of Neural Networks"),
-        evidence: CanaryLog.read) { p, context in
+        evidence: { try CanaryLog.read($0, from: $1) }) { p, context in
         let key = p.optional(keyParameter).flatMap(KeyedCanary.parseHexKey) ?? KeyedCanary.defaultKey(seed: context.seed)
         return try KeyedCanary(key: key, rate: p[rateParameter], response: p[responseParameter],
                                classCount: context.teacher.classCount, featureCount: context.teacher.inputSize)

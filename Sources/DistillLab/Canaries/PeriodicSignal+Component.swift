@@ -17,7 +17,7 @@ extension PeriodicSignal {
         summary: "adds a cosine of a secret projection of the query to the top-class probability; verified by a Lomb-Scargle peak in the suspect's outputs",
         parameters: [frequencyParameter.declaration, epsilonParameter.declaration, probesParameter.declaration],
         reference: "Charette et al. 2022, Cosine Model Watermarking Against Ensemble Distillation (CosWM); Zhao et al. 2022 (DRW)"),
-        evidence: PeriodicSignalEvidence.read) { p, context in
+        evidence: { try PeriodicSignalEvidence.read($0, from: $1) }) { p, context in
         try PeriodicSignal(context: context, frequency: p[frequencyParameter], epsilon: p[epsilonParameter],
                            probeSource: p[probesParameter])
     }

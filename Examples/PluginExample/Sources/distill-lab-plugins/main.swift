@@ -7,6 +7,7 @@ do {
     try ComponentRegistry.shared.register(ConfidenceCap.component)
     try ComponentRegistry.shared.register(SequentialPoolStrategy.component)
     try ComponentRegistry.shared.register(InputJitter.component)
+    try ComponentRegistry.shared.register(EveryNthCanary.component)
 } catch {
     fatalError("\(error)")  // only a name clash with a built-in gets here
 }
