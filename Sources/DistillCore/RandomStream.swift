@@ -12,13 +12,6 @@ struct SplitMix64 {
     }
 }
 
-/// The purposes that get their own independent random stream. Adding a
-/// purpose never changes the numbers another purpose draws.
-public enum StreamPurpose: String, CaseIterable, Sendable {
-    case split, teacherInit, teacherShuffle, studentInit, studentShuffle
-    case attack, defense, canary, control, detector, data
-}
-
 /// A seeded xoshiro256** generator with the draws the lab needs.
 ///
 /// The algorithms (Lemire's bounded integers, Fisher–Yates, Box–Muller) are
@@ -38,9 +31,11 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
         s0 = sm.next(); s1 = sm.next(); s2 = sm.next(); s3 = sm.next()
     }
 
-    /// The stream for one purpose of a run seeded with `seed`.
+    /// The stream for one purpose of a run seeded with `seed` (`StreamPurpose`
+    /// lists them all); noted in `StreamLedger.current` when one is set.
     public init(seed: UInt64, purpose: StreamPurpose) {
-        self.init(seed: seed, label: purpose.rawValue)
+        StreamLedger.current?.note(purpose)
+        self.init(seed: seed, label: purpose.label)
     }
 
     @inlinable static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }

@@ -115,7 +115,7 @@ public enum Benchmark {
     /// Largest relative error of the loaded sgemm kernels against a naive
     /// double-precision product (guards against a kernel the CPU runs wrongly).
     public static func kernelSelfCheck() -> Double {
-        var rng = RandomStream(seed: 1, label: "bench-check")
+        var rng = RandomStream(seed: 1, purpose: .benchCheck)
         let m = 67, n = 45, k = 129
         let a = Matrix(rows: m, cols: k, values: (0..<(m * k)).map { _ in Float(rng.uniform() - 0.5) })
         let b = Matrix(rows: k, cols: n, values: (0..<(k * n)).map { _ in Float(rng.uniform() - 0.5) })

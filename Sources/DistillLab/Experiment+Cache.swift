@@ -1,4 +1,5 @@
 import Foundation
+import DistillCore
 import DistillNN
 
 /// The epoch lines a run has logged so far (a class so the `Run` value can append).
@@ -14,10 +15,12 @@ extension Run {
     /// A cache entry with a different number of models than the stage makes is
     /// ignored and overwritten (it cannot come from the same settings).
     func cached(_ lookup: ((String) throws -> CachedTraining?)?, _ store: ((CachedTraining, String) throws -> Void)?,
-                key: String, what: String,
+                key: String, what: String, streams: [StreamPurpose],
                 compute: () throws -> [(model: MLP, result: ModelResult)]) throws -> [(model: MLP, result: ModelResult)] {
         if let hit = try lookup?(key), !hit.models.isEmpty {
             onEvent(.stage("reusing the cached \(what) \(key.prefix(12))"))
+            // The cached stage drew these when it ran: settings.json lists the same streams either way.
+            for p in streams { StreamLedger.current?.note(p) }
             for line in hit.epochLog { try? metricsLog?.append(line) }
             epochLines.lines += hit.epochLog
             for m in hit.models { onEvent(.modelDone(m.result)) }

@@ -37,8 +37,11 @@ public struct Experiment {
     /// when it does not). Results are identical to a run without a cache.
     public func run(directory: RunDirectory? = nil, cache: ExperimentCache?,
                     onEvent: (ExperimentEvent) -> Void = { _ in }) throws -> ExperimentResult {
-        // The stages share the callback; it never outlives this call.
-        try withoutActuallyEscaping(onEvent) { try perform(directory: directory, cache: cache, onEvent: $0) }
+        // The stages share the callback; it never outlives this call. The ledger notes every
+        // stream drawn, for settings.json.
+        try StreamLedger.$current.withValue(StreamLedger()) {
+            try withoutActuallyEscaping(onEvent) { try perform(directory: directory, cache: cache, onEvent: $0) }
+        }
     }
 
     func perform(directory: RunDirectory?, cache: ExperimentCache?, onEvent: @escaping (ExperimentEvent) -> Void) throws -> ExperimentResult {
@@ -66,7 +69,8 @@ public struct Experiment {
         let run = Run(settings: s, splits: splits, directory: directory, metricsLog: metricsLog, onEvent: onEvent)
 
         // 1. The teacher (normally trained; or nasty, with the normal one as its adversary).
-        let normalTeacher = try run.cached(cache?.teacher, cache?.storeTeacher, key: s.teacherCacheKey, what: "teacher") {
+        let normalTeacher = try run.cached(cache?.teacher, cache?.storeTeacher, key: s.teacherCacheKey, what: "teacher",
+                                             streams: [.teacherInit, .teacherShuffle]) {
             [try run.trainTeacher()]
         }[0]
         var teacher = normalTeacher.model
@@ -92,7 +96,7 @@ public struct Experiment {
             // neither shift the attacker's random draws nor enter the attacker's canary log.
             let benignDefenses = try fitted.map { try $0() }
             let benignOracle = Oracle(teacher: teacher, defenses: benignDefenses,
-                                      defenseStream: RandomStream(seed: s.seed, label: "defense-benign"))
+                                      defenseStream: RandomStream(seed: s.seed, purpose: .benignUsersDefense))
             // "Clean" is the normally trained teacher: a nasty teacher's own answers are its defense.
             let clean = normalTeacher.model.probabilities(splits.test.features)
             let defended = try benignOracle.query(splits.test.features, client: "benign")
@@ -120,7 +124,8 @@ public struct Experiment {
         if !s.defense.isEmpty && s.evaluation.undefendedBaseline {
             let baseTeacher = normalTeacher.model
             let baseOracle = Oracle(teacher: baseTeacher, defenseStream: RandomStream(seed: s.seed, purpose: .defense))
-            baselineModels = try run.cached(cache?.baseline, cache?.storeBaseline, key: s.baselineCacheKey, what: "undefended baseline") {
+            baselineModels = try run.cached(cache?.baseline, cache?.storeBaseline, key: s.baselineCacheKey, what: "undefended baseline",
+                                            streams: [.attack, .defense, .studentInit, .studentShuffle]) {
                 let baseTransfer = try run.attack(baseOracle, label: " (undefended baseline)").transfer
                 let baseTest = baseTeacher.predictions(splits.test.features)
                 return try run.distillStudents(from: baseTransfer, teacherTest: baseTest, baseline: true, save: false)
@@ -183,6 +188,10 @@ public struct Experiment {
                                   queriesSpent: attacked.queriesSpent, collected: attacked.collected,
                                   kept: attacked.transfer.count, dropped: attacked.dropped.count, notes: attacked.notes))
         try directory.map { try $0.writeJSON(result, to: RunFiles.results) }
+        if let dir = directory, let ledger = StreamLedger.current {
+            // settings.json, written before the run, now also says which random streams it drew from.
+            try dir.replaceJSON(RunRecord(settings: s, environment: environment, streams: ledger.families), at: RunFiles.settings)
+        }
         return result
     }
 }
@@ -237,7 +246,7 @@ struct Run {
         let sizes = [inputSize] + s.teacher.hidden + [classCount]
         onEvent(.stage("training nasty teacher \(sizes.map(String.init).joined(separator: "-")) against the normal teacher (τ = \(nasty.temperature), ω = \(nasty.omega))"))
         // Its own initialisation stream, so the nasty teacher is not a warm copy of its adversary.
-        var initStream = RandomStream(seed: s.seed, label: "nasty-teacher-init")
+        var initStream = RandomStream(seed: s.seed, purpose: .nastyTeacherInit)
         var shuffle = RandomStream(seed: s.seed, purpose: .teacherShuffle)
         let model = MLP(sizes: sizes, initialization: s.teacher.initialization, rng: &initStream)
         // Selection is always the last epoch: validation accuracy peaks before the
@@ -291,11 +300,11 @@ struct Run {
     /// the same detector.
     func sendBenignTraffic(teacher: MLP, defenses: [ResponseDefense], detector: PradaDetector) throws {
         let s = settings
-        let oracle = Oracle(teacher: teacher, defenses: defenses, defenseStream: RandomStream(seed: s.seed, label: "defense-benign-traffic"))
+        let oracle = Oracle(teacher: teacher, defenses: defenses, defenseStream: RandomStream(seed: s.seed, purpose: .benignTrafficDefense))
         oracle.monitors = [detector]
         let n = min(s.evaluation.benignQueries, splits.test.count)
         for c in 0..<s.evaluation.benignClients {
-            var pick = RandomStream(seed: s.seed, label: "benign-client-\(c)")
+            var pick = RandomStream(seed: s.seed, purpose: .benignClient(c))
             let rows = pick.sample(n, from: splits.test.count)
             var start = 0
             while start < n {
@@ -319,11 +328,11 @@ struct Run {
         var controls: [MLP] = []
         for i in 0..<count {
             onEvent(.stage("training control model \(i + 1)/\(count) \(sizes.map(String.init).joined(separator: "-")) on true labels"))
-            var pick = RandomStream(seed: s.seed, label: "control-\(i)-data")
+            var pick = RandomStream(seed: s.seed, purpose: .controlData(i))
             let rows = pick.sample(splits.attackerPool.count / 2, from: splits.attackerPool.count)
             let data = splits.attackerPool.subset(rows)
-            var initStream = RandomStream(seed: s.seed, label: "control-\(i)-init")
-            var shuffle = RandomStream(seed: s.seed, label: "control-\(i)-shuffle")
+            var initStream = RandomStream(seed: s.seed, purpose: .controlInit(i))
+            var shuffle = RandomStream(seed: s.seed, purpose: .controlShuffle(i))
             let model = MLP(sizes: sizes, initialization: s.student.initialization, rng: &initStream)
             _ = try Trainer(config: s.student.training, objective: .crossEntropy)
                 .train(model, on: TrainingSet(features: data.features, labels: data.labels), validation: nil, shuffle: &shuffle)
@@ -391,6 +400,13 @@ struct Run {
 public struct RunRecord: Codable, Sendable, Equatable {
     public var settings: ExperimentSettings
     public var environment: RunEnvironment
+    /// The random streams the run drew from (`StreamPurpose.family`, catalogue
+    /// order); absent while the run is unfinished.
+    public var streams: [String]?
+
+    public init(settings: ExperimentSettings, environment: RunEnvironment, streams: [String]? = nil) {
+        self.settings = settings; self.environment = environment; self.streams = streams
+    }
 }
 
 /// One line of metrics.jsonl.

@@ -86,6 +86,12 @@ public struct RunDirectory {
     public func writeJSON<T: Encodable>(_ value: T, to name: String) throws {
         try write(JSONCoding.pretty(value), to: name)
     }
+
+    /// Replaces a file this run wrote earlier (settings.json completed at the end), atomically.
+    /// - Precondition: the run itself wrote `name`; results of other runs are never replaced.
+    func replaceJSON<T: Encodable>(_ value: T, at name: String) throws {
+        try AtomicFile.write(JSONCoding.pretty(value), to: file(name), overwrite: true)
+    }
 }
 
 /// Appends JSON lines to a file (per-epoch metrics as they happen).

@@ -48,7 +48,7 @@ extension DistillLabCommand.Defenses {
                 inputs = Matrix(rows: responses.rows, cols: 1)
             }
             guard responses.cols >= 2 else { throw CommandError("--input has \(responses.cols) column; a response needs at least 2 classes") }
-            var init0 = RandomStream(seed: seed, label: "apply-placeholder-teacher")
+            var init0 = RandomStream(seed: seed, purpose: .applyPlaceholderTeacher)
             let teacher = MLP(sizes: [inputs.cols, responses.cols], initialization: .he, rng: &init0)
             let empty = try Dataset(name: "none", features: Matrix(rows: 0, cols: inputs.cols), labels: [],
                                     classNames: (0..<responses.cols).map(String.init))

@@ -38,7 +38,7 @@ extension TaskSuite {
     /// from the stream labelled "<suite>/d<difficulty>/<split>/<index>" whose
     /// prompt hashes into `split`.
     public func example(seed: UInt64, split: TaskSplit, index: Int) -> TaskExample {
-        var stream = RandomStream(seed: seed, label: "\(name)/d\(difficulty)/\(split.rawValue)/\(index)")
+        var stream = RandomStream(seed: seed, purpose: .task(suite: name, difficulty: difficulty, split: split.rawValue, index: index))
         while true {
             var candidate = draw(&stream)
             if TaskSplit.of(canonicalPrompt: candidate.canonicalPrompt) == split {

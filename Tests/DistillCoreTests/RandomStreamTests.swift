@@ -10,13 +10,49 @@ final class RandomStreamTests: XCTestCase {
 
     func testPurposesAndSeedsGiveDifferentStreams() {
         var values = Set<UInt64>()
-        for purpose in StreamPurpose.allCases {
+        for purpose in StreamPurpose.catalogue {
             var r = RandomStream(seed: 7, purpose: purpose)
             values.insert(r.next())
         }
         var other = RandomStream(seed: 8, purpose: .split)
         values.insert(other.next())
-        XCTAssertEqual(values.count, StreamPurpose.allCases.count + 1)
+        XCTAssertEqual(values.count, StreamPurpose.catalogue.count + 1)
+        XCTAssertEqual(Set(StreamPurpose.catalogue.map(\.family)).count, StreamPurpose.catalogue.count)
+        var a = RandomStream(seed: 7, purpose: .controlInit(1)), b = RandomStream(seed: 7, purpose: .controlInit(2))
+        XCTAssertNotEqual(a.next(), b.next())
+    }
+
+    /// The labels seed every published number: a purpose must keep the label
+    /// its free-text predecessor had (renaming one would change results).
+    func testLabelsAreTheOnesResultsWerePublishedWith() {
+        let expected: [(StreamPurpose, String)] = [
+            (.split, "split"), (.teacherInit, "teacherInit"), (.teacherShuffle, "teacherShuffle"),
+            (.studentInit, "studentInit"), (.studentShuffle, "studentShuffle"), (.attack, "attack"),
+            (.defense, "defense"), (.canary, "canary"), (.nastyTeacherInit, "nasty-teacher-init"),
+            (.benignUsersDefense, "defense-benign"), (.benignTrafficDefense, "defense-benign-traffic"),
+            (.benignClient(3), "benign-client-3"), (.controlData(2), "control-2-data"),
+            (.controlInit(2), "control-2-init"), (.controlShuffle(2), "control-2-shuffle"),
+            (.periodicSignalKey, "canary.periodic-signal"), (.substituteInit, "substitute-init"),
+            (.substituteShuffle, "substitute-shuffle"), (.ownerModel("mad-surrogate"), "mad-surrogate"),
+            (.task(suite: "coding", difficulty: 2, split: "test", index: 5), "coding/d2/test/5"),
+            (.benchCheck, "bench-check"), (.applyPlaceholderTeacher, "apply-placeholder-teacher"),
+        ]
+        for (purpose, label) in expected {
+            XCTAssertEqual(purpose.label, label)
+            var a = RandomStream(seed: 11, purpose: purpose), b = RandomStream(seed: 11, label: label)
+            XCTAssertEqual(a.next(), b.next(), label)
+        }
+    }
+
+    func testTheLedgerNotesFamiliesInCatalogueOrderOnlyWhereSet() {
+        let ledger = StreamLedger()
+        StreamLedger.$current.withValue(ledger) {
+            _ = RandomStream(seed: 1, purpose: .controlInit(4))
+            _ = RandomStream(seed: 1, purpose: .split)
+            _ = RandomStream(seed: 1, purpose: .controlInit(0))
+        }
+        _ = RandomStream(seed: 1, purpose: .attack)  // outside: not noted
+        XCTAssertEqual(ledger.families, ["split", "control-<i>-init"])
     }
 
     func testBoundedIntegersAreInRangeAndRoughlyUniform() {

@@ -37,8 +37,8 @@ final class CanaryWorld {
             validation: ValidationSet(features: splits.validation.features, labels: splits.validation.labels), shuffle: &shuffle)
         var cs: [MLP] = []
         for i in 0..<controlCount {
-            var ci = RandomStream(seed: UInt64(100 + i), purpose: .control)
-            var cshuffle = RandomStream(seed: UInt64(200 + i), purpose: .control)
+            var ci = RandomStream(seed: UInt64(100 + i), label: "control")
+            var cshuffle = RandomStream(seed: UInt64(200 + i), label: "control")
             let m = MLP(sizes: [d] + studentHidden + [k], rng: &ci)
             _ = try Trainer(config: studentTraining, objective: .crossEntropy).train(
                 m, on: TrainingSet(features: splits.teacherTrain.features, labels: splits.teacherTrain.labels),

@@ -48,10 +48,42 @@ final class ExperimentTests: XCTestCase {
         let record = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: dir.file("settings.json")))
         XCTAssertEqual(record.settings, quickSettings())
         XCTAssertEqual(record.environment.blasThreads, 1)
+        XCTAssertEqual(record.streams, ["split", "teacherInit", "teacherShuffle", "studentInit", "studentShuffle", "attack", "defense"])
         // The saved teacher reproduces the reported accuracy.
         let (teacher, meta) = try MLP.load(from: dir.file("teacher.safetensors"))
         XCTAssertEqual(meta["architecture"], "64-256-128-10")
         XCTAssertEqual(teacher.architecture, result.teacher.architecture)
+    }
+
+    final class MemoryCache: ExperimentCache {
+        var teachers: [String: CachedTraining] = [:], baselines: [String: CachedTraining] = [:]
+        func teacher(for key: String) throws -> CachedTraining? { teachers[key] }
+        func storeTeacher(_ t: CachedTraining, for key: String) throws { teachers[key] = t }
+        func baseline(for key: String) throws -> CachedTraining? { baselines[key] }
+        func storeBaseline(_ t: CachedTraining, for key: String) throws { baselines[key] = t }
+    }
+
+    /// settings.json lists the streams a run drew from, the same whether its
+    /// teacher and baseline came from a cache or not.
+    func testSettingsListTheStreamsDrawnWithOrWithoutACache() throws {
+        var s = quickSettings()
+        s.teacher.training.epochs = 3
+        s.student.training.epochs = 3
+        s.defense.responses = [try ComponentSpec(parsing: "periodic-signal"), try ComponentSpec(parsing: "rounding:decimals=2")]
+        s.evaluation.controls = 4
+        let cache = MemoryCache()
+        var streams: [[String]] = []
+        for name in ["cold", "warm"] {
+            let dir = try RunDirectory.create(under: root, name: name)
+            _ = try Experiment(settings: s).run(directory: dir, cache: cache)
+            let record = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: dir.file("settings.json")))
+            streams.append(try XCTUnwrap(record.streams))
+        }
+        XCTAssertEqual(cache.teachers.count, 1)
+        XCTAssertEqual(streams[0], streams[1])
+        XCTAssertEqual(streams[0], ["split", "teacherInit", "teacherShuffle", "studentInit", "studentShuffle", "attack",
+                                    "defense", "defense-benign", "canary.periodic-signal",
+                                    "control-<i>-data", "control-<i>-init", "control-<i>-shuffle"])
     }
 
     func testSameSeedAndThreadsGiveIdenticalResults() throws {

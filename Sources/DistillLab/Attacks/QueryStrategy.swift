@@ -139,7 +139,7 @@ public struct AttackContext {
 
     /// A freshly initialised substitute with the student architecture (init drawn from `rng`).
     public func makeSubstitute(rng: inout RandomStream) -> MLP {
-        var initStream = RandomStream(seed: rng.next(), label: "substitute-init")
+        var initStream = RandomStream(seed: rng.next(), purpose: .substituteInit)
         return MLP(sizes: studentSizes, initialization: studentInitialization, rng: &initStream)
     }
 
@@ -150,7 +150,7 @@ public struct AttackContext {
     public func trainSubstitute(_ model: MLP, inputs: Matrix, responses: Matrix, rng: inout RandomStream) throws {
         var config = studentTraining
         config.selection = .last
-        var shuffle = RandomStream(seed: rng.next(), label: "substitute-shuffle")
+        var shuffle = RandomStream(seed: rng.next(), purpose: .substituteShuffle)
         _ = try Trainer(config: config, objective: .softCrossEntropy).train(
             model, on: TrainingSet(features: inputs, labels: responses.argmaxRows(), softTargets: responses),
             validation: nil, shuffle: &shuffle)

@@ -146,7 +146,7 @@ public final class PeriodicSignal: OwnershipCanary, CustomStringConvertible {
     public convenience init(context: DefenseContext, frequency: Double = 16, epsilon: Double = 0.2,
                             probeSource: ProbeSource = .validation) throws {
         let d = context.teacher.inputSize
-        var stream = RandomStream(seed: context.seed, label: "canary.periodic-signal")
+        var stream = RandomStream(seed: context.seed, purpose: .periodicSignalKey)
         let v = (0..<d).map { _ in Float(stream.normal()) }
         let norm = v.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
         let unit = v.map { Float(Double($0) / norm) }

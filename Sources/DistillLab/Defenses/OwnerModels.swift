@@ -11,7 +11,7 @@ enum OwnerModels {
     /// defense stream so it never shifts the numbers other purposes draw.
     static func stream(seed: UInt64, _ label: String) -> RandomStream {
         var base = RandomStream(seed: seed, purpose: .defense)
-        return RandomStream(seed: base.next(), label: label)
+        return RandomStream(seed: base.next(), purpose: .ownerModel(label))
     }
 
     /// The architecture `[input] + hidden + [classes]`, checked.
