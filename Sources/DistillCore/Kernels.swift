@@ -22,27 +22,28 @@ public enum Kernels {
         }
     }
 
-    /// The shift and normaliser of a stable (log-)softmax of one row of
-    /// `count` values at inverse temperature `invT`: the row maximum `m` and
-    /// `log Σ_j exp((x_j − m)·invT)`, so `log softmax(x/T)_j = (x_j − m)·invT − logSum`.
+    /// The shift and normaliser of a stable softmax of one row of `count`
+    /// values at inverse temperature `invT`, leaving out index `excluded` (the
+    /// misinformation loss's "other classes"): the maximum `m` and
+    /// `Σ_j exp((x_j − m)·invT)`. Every loss and softmax of the lab normalises
+    /// its rows with this (or `softmaxRows`, which also stores the exponentials).
+    /// - Precondition: at least one index is not excluded.
     @inlinable
-    public static func logSumExp(_ x: UnsafePointer<Float>, count: Int, invT: Float = 1) -> (max: Float, logSum: Float) {
+    public static func maxAndSumExp(_ x: UnsafePointer<Float>, count: Int, invT: Float = 1,
+                                    excluded: Int = -1) -> (max: Float, sum: Float) {
         var m = -Float.infinity
-        for j in 0..<count { m = max(m, x[j]) }
+        for j in 0..<count where j != excluded { m = max(m, x[j]) }
         var s: Float = 0
-        for j in 0..<count { s += expf((x[j] - m) * invT) }
-        return (m, logf(s))
+        for j in 0..<count where j != excluded { s += expf((x[j] - m) * invT) }
+        return (m, s)
     }
 
-    /// Row-wise log-softmax of `x / temperature` into `y` (may alias `x`).
-    public static func logSoftmaxRows(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                                      rows: Int, cols: Int, temperature: Float = 1) {
-        let invT = 1 / temperature
-        for r in 0..<rows {
-            let xr = x + r * cols, yr = y + r * cols
-            let (m, lse) = logSumExp(xr, count: cols, invT: invT)
-            for j in 0..<cols { yr[j] = (xr[j] - m) * invT - lse }
-        }
+    /// `maxAndSumExp` with the log of the sum, so
+    /// `log softmax(x/T)_j = (x_j − m)·invT − logSum`.
+    @inlinable
+    public static func logSumExp(_ x: UnsafePointer<Float>, count: Int, invT: Float = 1) -> (max: Float, logSum: Float) {
+        let (m, s) = maxAndSumExp(x, count: count, invT: invT)
+        return (m, logf(s))
     }
 
     /// Index of the largest element of each row (first one on ties).

@@ -28,16 +28,8 @@ extension Losses {
         for r in 0..<rows {
             let zr = z + r * k, gr = g + r * k
             let y = Int(labels[r])
-            var m = -Float.infinity, mOther = -Float.infinity
-            for j in 0..<k {
-                m = max(m, zr[j])
-                if j != y { mOther = max(mOther, zr[j]) }
-            }
-            var s: Float = 0, sOther: Float = 0
-            for j in 0..<k {
-                s += expf(zr[j] - m)
-                if j != y { sOther += expf(zr[j] - mOther) }
-            }
+            let (m, s) = Kernels.maxAndSumExp(zr, count: k)
+            let (mOther, sOther) = Kernels.maxAndSumExp(zr, count: k, excluded: y)
             total += Double((logf(s) + m) - (logf(sOther) + mOther))
             let inv = scale / s, invOther = scale / sOther
             for j in 0..<k {

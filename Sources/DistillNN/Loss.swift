@@ -50,10 +50,7 @@ public enum Losses {
         var total: Double = 0
         for r in 0..<rows {
             let zr = z + r * k, gr = g + r * k
-            var m = -Float.infinity
-            for j in 0..<k { m = max(m, zr[j]) }
-            var s: Float = 0
-            for j in 0..<k { s += expf(zr[j] - m) }
+            let (m, s) = Kernels.maxAndSumExp(zr, count: k)
             let y = Int(labels[r])
             total += Double(logf(s) + m - zr[y])
             let inv = scale / s
@@ -78,11 +75,9 @@ public enum Losses {
         var total: Double = 0
         for r in 0..<rows {
             let zr = z + r * k, tr = t + r * k, gr = g + r * k
-            var m = -Float.infinity
-            for j in 0..<k { m = max(m, zr[j]) }
-            var s: Float = 0, tSum: Float = 0, dotTZ: Float = 0
+            let (m, s) = Kernels.maxAndSumExp(zr, count: k, invT: invT)
+            var tSum: Float = 0, dotTZ: Float = 0
             for j in 0..<k {
-                s += expf((zr[j] - m) * invT)
                 tSum += tr[j]
                 dotTZ += tr[j] * (zr[j] - m) * invT
             }

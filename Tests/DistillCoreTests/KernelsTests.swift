@@ -15,12 +15,17 @@ final class KernelsTests: XCTestCase {
         XCTAssertEqual(t[0, 2], 0.50648039, accuracy: 1e-6)
     }
 
-    func testLogSoftmaxAgreesWithLogOfSoftmax() {
+    func testLogSumExpAgreesWithLogOfSoftmaxAndExcludesAnIndex() {
         let m = Matrix([[0.3, -1.2, 2.5, 0], [10, -10, 0, 1]])
         let p = m.softmaxRows(temperature: 1.5)
-        let l = Matrix(rows: 2, cols: 4)
-        Kernels.logSoftmaxRows(m.storage, l.storage, rows: 2, cols: 4, temperature: 1.5)
-        for i in 0..<8 { XCTAssertEqual(l.storage[i], logf(p.storage[i]), accuracy: 1e-5) }
+        for r in 0..<2 {
+            let (mx, lse) = Kernels.logSumExp(m.row(r), count: 4, invT: 1 / 1.5)
+            for j in 0..<4 { XCTAssertEqual((m[r, j] - mx) / 1.5 - lse, logf(p[r, j]), accuracy: 1e-5) }
+        }
+        // Leaving out index 2 of [0.3, -1.2, 2.5, 0]: max 0.3, Σ exp(x − 0.3) over {0.3, -1.2, 0}.
+        let (mx, s) = Kernels.maxAndSumExp(m.row(0), count: 4, excluded: 2)
+        XCTAssertEqual(mx, 0.3)
+        XCTAssertEqual(Double(s), 1 + exp(-1.5) + exp(-0.3), accuracy: 1e-6)
     }
 
     func testArgmaxTakesFirstOnTiesAndSkipsNaN() {

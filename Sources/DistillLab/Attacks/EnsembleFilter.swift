@@ -34,7 +34,7 @@ public struct EnsembleFilter: AttackCounter {
         public var kept: TransferSet
         /// Rows of the input set that were dropped (ascending).
         public var dropped: [Int]
-        /// Rows judged by all members because no member left them out.
+        /// Rows judged by all members because every bootstrap bag held them (reported as `judged-by-all`).
         public var fallbackVotes: Int
     }
 
@@ -42,6 +42,7 @@ public struct EnsembleFilter: AttackCounter {
         let r = try filter(transfer, context: context, rng: &rng)
         return CounterReport(transfer: r.kept, dropped: r.dropped,
                              notes: ["filtered": "\(r.dropped.count) of \(transfer.count)", "members": "\(members)",
+                                     "judged-by-all": "\(r.fallbackVotes)",
                                      "vote": vote.rawValue])
     }
 
