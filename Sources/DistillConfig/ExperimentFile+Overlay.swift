@@ -126,20 +126,28 @@ struct Overlay {
 
     /// Which registry a `{name, parameters}` spec belongs to, by where it stands.
     enum SpecKind {
-        case defense, attackStrategy, attackCounter
+        case defense, attackStrategy, attackCounter, detector
 
         init(path: [PathStep]) {
             let keys = path.compactMap { step -> String? in if case let .key(k) = step { return k } else { return nil } }
             switch (keys.first, keys.dropFirst().first) {
             case ("attack", "strategy"): self = .attackStrategy
             case ("attack", "counters"): self = .attackCounter
+            case ("evaluation", "detector"): self = .detector
             default: self = .defense
             }
         }
 
-        var noun: String { self == .defense ? "defense" : self == .attackStrategy ? "attack strategy" : "attack counter" }
-        var listing: String { self == .defense ? "distill-lab defenses" : "distill-lab attacks" }
-        var example: String { self == .defense ? "{name: rounding, decimals: 2}" : self == .attackStrategy ? "{name: jacobian, lambda: 0.1}" : "{name: average-repeats, repeats: 4}" }
+        var noun: String { componentKind.noun }
+        var listing: String { componentKind.listing }
+        var example: String {
+            switch self {
+            case .defense: return "{name: rounding, decimals: 2}"
+            case .attackStrategy: return "{name: jacobian, lambda: 0.1}"
+            case .attackCounter: return "{name: average-repeats, repeats: 4}"
+            case .detector: return "{name: prada, delta: 0.9}"
+            }
+        }
 
         /// The registry kind the spec is resolved as.
         var componentKind: ComponentKind {
@@ -147,6 +155,7 @@ struct Overlay {
             case .defense: return .defense
             case .attackStrategy: return .strategy
             case .attackCounter: return .counter
+            case .detector: return .detector
             }
         }
 

@@ -72,7 +72,7 @@ extension ExperimentFile {
         s.defense.nastyTeacher = NastyTeacherSettings()
         s.defense.responses = [DefenseSpec(name: "example")]
         s.attack.counters = [AttackSpec(name: "example")]
-        s.evaluation.detector = PradaDetector.Settings()
+        s.evaluation.detector = ComponentSpec(name: "prada")
         return s
     }
 

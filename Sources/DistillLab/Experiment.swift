@@ -109,7 +109,7 @@ public struct Experiment {
                                   utility.defendedAccuracy, utility.cleanAccuracy, utility.meanL1, utility.meanKL)))
         }
         let oracle = Oracle(teacher: teacher, defenses: defenses, defenseStream: RandomStream(seed: s.seed, purpose: .defense))
-        let detector = try s.evaluation.detector.map { try PradaDetector(settings: $0) }
+        let detector = try s.evaluation.detector.map { try ComponentRegistry.shared.detector($0) }
         if let detector { oracle.monitors.append(detector) }
 
         // 3. The attack on the (defended) oracle, and the students.
@@ -147,7 +147,7 @@ public struct Experiment {
             try run.sendBenignTraffic(teacher: teacher, defenses: try fitted.map { try $0() }, detector: detector)
             let attackerReport = detector.report(for: "attacker")
             let benign = detector.reports.filter { $0.client.hasPrefix("benign-") }
-            detection = DetectionOutcome(settings: s.evaluation.detector!, attacker: attackerReport, benign: benign,
+            detection = DetectionOutcome(detector: s.evaluation.detector!, attacker: attackerReport, benign: benign,
                                          benignFalsePositiveRate: benign.isEmpty ? nil : Double(benign.filter(\.flagged).count) / Double(benign.count))
             onEvent(.stage("detector: attacker " + (attackerReport.map { $0.flagged ? "flagged after \($0.queriesUntilFlag ?? 0) queries" : "not flagged" } ?? "sent nothing") +
                            ", benign clients flagged \(benign.filter(\.flagged).count)/\(benign.count)"))
@@ -298,7 +298,7 @@ struct Run {
     /// Benign clients: each sends natural inputs (rows of the test split, in its
     /// own random order) through an oracle with the same defenses, watched by
     /// the same detector.
-    func sendBenignTraffic(teacher: MLP, defenses: [ResponseDefense], detector: PradaDetector) throws {
+    func sendBenignTraffic(teacher: MLP, defenses: [ResponseDefense], detector: ExtractionDetector) throws {
         let s = settings
         let oracle = Oracle(teacher: teacher, defenses: defenses, defenseStream: RandomStream(seed: s.seed, purpose: .benignTrafficDefense))
         oracle.monitors = [detector]

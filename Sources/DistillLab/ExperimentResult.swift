@@ -107,11 +107,39 @@ public struct CanaryOutcome: Codable, Sendable, Equatable {
 
 /// PRADA's verdicts on the attacker's stream and on benign clients' streams.
 public struct DetectionOutcome: Codable, Sendable, Equatable {
-    public var settings: PradaDetector.Settings
+    /// The detector, every parameter written out (`prada:delta=0.9,…`).
+    public var detector: ComponentSpec
     public var attacker: DetectionReport?
     public var benign: [DetectionReport]
     /// Fraction of benign clients flagged (nil without benign clients).
     public var benignFalsePositiveRate: Double?
+
+    public init(detector: ComponentSpec, attacker: DetectionReport?, benign: [DetectionReport], benignFalsePositiveRate: Double?) {
+        self.detector = detector; self.attacker = attacker; self.benign = benign; self.benignFalsePositiveRate = benignFalsePositiveRate
+    }
+
+    enum CodingKeys: String, CodingKey { case detector, settings, attacker, benign, benignFalsePositiveRate }
+
+    /// Also reads results written before detectors were components (`settings`: PRADA's knobs).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let spec = try c.decodeIfPresent(ComponentSpec.self, forKey: .detector) {
+            detector = spec
+        } else {
+            detector = try c.decode(PradaDetector.Settings.self, forKey: .settings).spec
+        }
+        attacker = try c.decodeIfPresent(DetectionReport.self, forKey: .attacker)
+        benign = try c.decode([DetectionReport].self, forKey: .benign)
+        benignFalsePositiveRate = try c.decodeIfPresent(Double.self, forKey: .benignFalsePositiveRate)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(detector, forKey: .detector)
+        try c.encodeIfPresent(attacker, forKey: .attacker)
+        try c.encode(benign, forKey: .benign)
+        try c.encodeIfPresent(benignFalsePositiveRate, forKey: .benignFalsePositiveRate)
+    }
 }
 
 /// The attack as it ran against the (defended) oracle.

@@ -95,8 +95,8 @@ public struct EvaluationSettings: Codable, Sendable, Equatable {
     /// Control models (never distilled from the teacher) for canary
     /// calibration and false-positive rates.
     public var controls: Int
-    /// A PRADA detector on the oracle (nil = none).
-    public var detector: PradaDetector.Settings?
+    /// An extraction detector on the oracle, e.g. `prada:delta=0.9` (nil = none).
+    public var detector: ComponentSpec?
     /// Benign clients sending natural inputs (drawn from the test split) through
     /// the detector, for its false-positive rate.
     public var benignClients: Int
@@ -104,9 +104,27 @@ public struct EvaluationSettings: Codable, Sendable, Equatable {
     public var benignQueries: Int
 
     public init(undefendedBaseline: Bool = true, alpha: Double = 0.01, controls: Int = 6,
-                detector: PradaDetector.Settings? = nil, benignClients: Int = 3, benignQueries: Int = 400) {
+                detector: ComponentSpec? = nil, benignClients: Int = 3, benignQueries: Int = 400) {
         self.undefendedBaseline = undefendedBaseline; self.alpha = alpha; self.controls = controls
         self.detector = detector; self.benignClients = benignClients; self.benignQueries = benignQueries
+    }
+
+    enum CodingKeys: String, CodingKey { case undefendedBaseline, alpha, controls, detector, benignClients, benignQueries }
+
+    /// Reads `detector` as a spec, or as the PRADA settings object that runs
+    /// wrote before detectors were registry components.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        undefendedBaseline = try c.decode(Bool.self, forKey: .undefendedBaseline)
+        alpha = try c.decode(Double.self, forKey: .alpha)
+        controls = try c.decode(Int.self, forKey: .controls)
+        benignClients = try c.decode(Int.self, forKey: .benignClients)
+        benignQueries = try c.decode(Int.self, forKey: .benignQueries)
+        if let spec = try? c.decodeIfPresent(ComponentSpec.self, forKey: .detector) {
+            detector = spec
+        } else {
+            detector = try c.decodeIfPresent(PradaDetector.Settings.self, forKey: .detector)?.spec
+        }
     }
 }
 
@@ -186,7 +204,7 @@ public struct ExperimentSettings: Codable, Sendable, Equatable {
         guard evaluation.alpha > 0, evaluation.alpha < 1 else { throw bad("the verification alpha must be in (0, 1), got \(evaluation.alpha)") }
         guard evaluation.controls >= 0, evaluation.controls <= 100 else { throw bad("controls must be between 0 and 100, got \(evaluation.controls)") }
         if let d = evaluation.detector {
-            try d.validate()
+            _ = try ComponentRegistry.shared.detector(d)
             guard evaluation.benignClients >= 0, evaluation.benignQueries > 0 else {
                 throw bad("benign clients must be ≥ 0 and benign queries > 0, got \(evaluation.benignClients), \(evaluation.benignQueries)")
             }
@@ -213,6 +231,7 @@ public struct ExperimentSettings: Codable, Sendable, Equatable {
         s.defense.responses = try defense.responses.map { try registry.resolvedSpec($0, kind: .defense) }
         s.attack.strategy = try registry.resolvedSpec(attack.strategy, kind: .strategy)
         s.attack.counters = try attack.counters.map { try registry.resolvedSpec($0, kind: .counter) }
+        s.evaluation.detector = try evaluation.detector.map { try registry.resolvedSpec($0, kind: .detector) }
         return s
     }
 }

@@ -9,7 +9,7 @@ extension DistillLabCommand {
             subcommands: [List.self, Apply.self], defaultSubcommand: List.self)
 
         struct List: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List every registered defense and canary (the default).")
+            static let configuration = CommandConfiguration(abstract: "List every registered defense, canary and extraction detector (the default).")
 
             @Flag(help: "Print the list as JSON.")
             var json = false
@@ -17,7 +17,7 @@ extension DistillLabCommand {
             func run() throws {
                 let registry = ComponentRegistry.shared
                 if json {
-                    let list = registry.descriptors(.defense, .canary).map(ComponentListing.init)
+                    let list = registry.descriptors(.defense, .canary, .detector).map(ComponentListing.init)
                     print(String(decoding: try JSONCoding.pretty(list), as: UTF8.self))
                     return
                 }
@@ -28,6 +28,9 @@ extension DistillLabCommand {
                 printListing(registry.descriptors(.defense), tags: tags)
                 print("\nCanaries (also `--defense`; each run verifies its students and innocent controls):")
                 printListing(registry.descriptors(.canary), tags: tags)
+                print("\nExtraction detectors (`distill-lab train --detector`, or `evaluation.detector: name:key=value,…` in a file;")
+                print("benign clients' traffic goes through them too, for the false-positive rate):")
+                printListing(registry.descriptors(.detector), tags: { _ in [] })
                 print("\nTraining-time defense: `distill-lab train --nasty-teacher` (Ma et al. 2021).")
             }
         }

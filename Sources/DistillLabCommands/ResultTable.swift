@@ -59,7 +59,7 @@ enum ResultTable {
         }
         if let d = r.detection {
             lines.append("")
-            lines.append("extraction detector (PRADA, δ = \(d.settings.delta)):")
+            lines.append("extraction detector (\(d.detector.description)):")
             for rep in [d.attacker].compactMap({ $0 }) + d.benign {
                 lines.append("  " + rep.client.padding(toLength: 17, withPad: " ", startingAt: 0) + "  " +
                              (rep.flagged ? "FLAGGED after \(rep.queriesUntilFlag ?? 0) queries" : "not flagged") +

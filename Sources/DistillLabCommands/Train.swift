@@ -77,7 +77,7 @@ extension DistillLabCommand {
         var counters: [String] = []
         @Flag(help: "Train the teacher with the nasty-teacher objective (a training-time defense).")
         var nastyTeacher = false
-        @Flag(help: "Watch the oracle with a PRADA extraction detector, and send benign clients' traffic through it.")
+        @Flag(help: "Watch the oracle with the PRADA extraction detector at its defaults, and send benign clients' traffic through it (other parameters: evaluation.detector=prada:delta=0.95).")
         var detector = false
         @Flag(help: "With a defense, skip the undefended baseline attack (no defensive impact reported).")
         var noBaseline = false
@@ -168,7 +168,7 @@ extension DistillLabCommand {
             if let a = attackStrategy { s.attack.strategy = try AttackSpec(parsing: a) }
             if !counters.isEmpty { s.attack.counters = try counters.map { try AttackSpec(parsing: $0) } }
             if noBaseline { s.evaluation.undefendedBaseline = false }
-            if detector && s.evaluation.detector == nil { s.evaluation.detector = PradaDetector.Settings() }
+            if detector && s.evaluation.detector == nil { s.evaluation.detector = ComponentSpec(name: "prada") }
             s = try ExperimentFile.apply(overrides, to: s)
             try s.validate()
             return s

@@ -54,6 +54,39 @@ final class ComponentRegistryTests: XCTestCase {
         XCTAssertEqual(try registry.resolvedSpec(once, kind: .defense), once)
     }
 
+    /// The detector is a registered component: its spec resolves with every
+    /// parameter, builds a fresh PRADA with those settings, and results and
+    /// settings written before (a PRADA settings object) still read.
+    func testDetectorsAreComponentsAndOldFilesStillRead() throws {
+        let registry = ComponentRegistry.shared
+        XCTAssertEqual(registry.names(.detector), ["prada"])
+        let spec = try registry.resolvedSpec(ComponentSpec(parsing: "prada:delta=0.95"), kind: .detector)
+        XCTAssertEqual(spec.parameters, ["delta": "0.95", "minimum-distances": "100", "test-every": "10",
+                                         "minimum-class-distances": "10", "outlier-sigmas": "3", "window": "5000"])
+        let built = try XCTUnwrap(registry.detector(spec) as? PradaDetector)
+        XCTAssertEqual(built.settings, PradaDetector.Settings(delta: 0.95))
+        XCTAssertFalse(try registry.detector(spec) === built)  // fresh per-client state each time
+        XCTAssertThrowsError(try registry.detector(ComponentSpec(parsing: "prada:delta=1"))) {
+            XCTAssertTrue("\($0)".contains("delta"), "\($0)")
+        }
+        XCTAssertThrowsError(try registry.detector(ComponentSpec(parsing: "prada:minimum-distances=5000"))) {
+            XCTAssertTrue("\($0)".contains("minimumDistances"), "\($0)")  // the cross-parameter check
+        }
+        XCTAssertThrowsError(try registry.detector(ComponentSpec(parsing: "blacklight"))) {
+            XCTAssertTrue("\($0)".contains("prada"), "\($0)")
+        }
+        // An evaluation section and a detection outcome as runs wrote them before.
+        let oldEvaluation = #"{"undefendedBaseline":true,"alpha":0.01,"controls":6,"benignClients":3,"benignQueries":400,"detector":{"delta":0.93,"window":4000}}"#
+        let e = try JSONDecoder().decode(EvaluationSettings.self, from: Data(oldEvaluation.utf8))
+        let fromOld = try XCTUnwrap(try registry.detector(XCTUnwrap(e.detector)) as? PradaDetector)
+        XCTAssertEqual(fromOld.settings, PradaDetector.Settings(delta: 0.93, window: 4000))
+        let oldOutcome = #"{"settings":{"delta":0.9},"benign":[],"benignFalsePositiveRate":0}"#
+        let o = try JSONDecoder().decode(DetectionOutcome.self, from: Data(oldOutcome.utf8))
+        XCTAssertEqual(o.detector.name, "prada")
+        let again = try JSONDecoder().decode(DetectionOutcome.self, from: JSONEncoder().encode(o))
+        XCTAssertEqual(again, o)
+    }
+
     func testErrorsNameTheKindTheParameterAndTheFix() throws {
         func error(_ text: String, _ kind: ComponentKind) -> ComponentError? {
             do { _ = try registry.resolve(ComponentSpec(parsing: text), kind: kind); return nil } catch { return error as? ComponentError }
@@ -109,7 +142,7 @@ final class ComponentRegistryTests: XCTestCase {
         s.teacher.training.epochs = 2
         s.student.training.epochs = 2
         s.defense.responses = [ComponentSpec(name: "test-counting", parameters: [:])]
-        s.evaluation.detector = PradaDetector.Settings()
+        s.evaluation.detector = ComponentSpec(name: "prada")
         s.evaluation.benignQueries = 50
         s.evaluation.benignClients = 1
         CountingDefense.fits = 0; CountingDefense.instances = 0

@@ -49,7 +49,7 @@ final class PublishedBehaviourTests: XCTestCase {
     /// A uniform-noise stream is NOT flagged (W ≈ 0.99): recorded as a finding.
     func testDetectorFlagsJacobianStreamAndNotBenignOnes() throws {
         var s = ExperimentSettings.defaults(for: "digits")
-        s.evaluation.detector = PradaDetector.Settings()
+        s.evaluation.detector = ComponentSpec(name: "prada")
         s.attack.strategy = try AttackSpec(parsing: "jacobian")
         let r = try Experiment(settings: s).run()
         let d = try XCTUnwrap(r.detection)

@@ -54,8 +54,13 @@ extension PradaDetector {
         /// At most this many most recent distances are tested (Shapiro–Wilk is calibrated up to 5000). 3 … 5000.
         public var window: Int
 
-        public init(delta: Double = 0.9, minimumDistances: Int = 100, testEvery: Int = 10,
-                    minimumClassDistances: Int = 10, outlierSigmas: Double = 3, window: Int = ShapiroWilk.maximumCount) {
+        /// Defaults: the component's parameter declarations (`PradaDetector.component`).
+        public init(delta: Double = PradaDetector.deltaParameter.defaultValue!,
+                    minimumDistances: Int = PradaDetector.minimumDistancesParameter.defaultValue!,
+                    testEvery: Int = PradaDetector.testEveryParameter.defaultValue!,
+                    minimumClassDistances: Int = PradaDetector.minimumClassDistancesParameter.defaultValue!,
+                    outlierSigmas: Double = PradaDetector.outlierSigmasParameter.defaultValue!,
+                    window: Int = PradaDetector.windowParameter.defaultValue!) {
             self.delta = delta; self.minimumDistances = minimumDistances; self.testEvery = testEvery
             self.minimumClassDistances = minimumClassDistances; self.outlierSigmas = outlierSigmas; self.window = window
         }

@@ -16,4 +16,5 @@ enum BuiltinComponents {
     static let counters: [Component<AttackCounter>] = [
         AverageRepeats.component, ArgmaxLabels.component, EnsembleFilter.component,
     ]
+    static let detectors: [Component<ExtractionDetector>] = [PradaDetector.component]
 }

@@ -12,6 +12,8 @@ public enum ComponentKind: String, Codable, Sendable, CaseIterable {
     case strategy
     /// How the attacker adapts to a defense (`--counter`, composable).
     case counter
+    /// A monitor of every client's query stream (`--detector`, `evaluation.detector`).
+    case detector
 
     /// What the kind is called in messages.
     public var noun: String {
@@ -20,11 +22,12 @@ public enum ComponentKind: String, Codable, Sendable, CaseIterable {
         case .canary: return "canary"
         case .strategy: return "attack strategy"
         case .counter: return "attack counter"
+        case .detector: return "extraction detector"
         }
     }
 
     /// The command that lists the kind.
-    public var listing: String { self == .defense || self == .canary ? "distill-lab defenses" : "distill-lab attacks" }
+    public var listing: String { self == .strategy || self == .counter ? "distill-lab attacks" : "distill-lab defenses" }
 }
 
 /// What a registered component is: its name, parameters and provenance.

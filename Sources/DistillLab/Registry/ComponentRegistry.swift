@@ -25,6 +25,7 @@ public final class ComponentRegistry: @unchecked Sendable {
     private var defenses: [String: Component<DefenseFitter>] = [:]
     private var strategies: [String: Component<QueryStrategy>] = [:]
     private var counters: [String: Component<AttackCounter>] = [:]
+    private var detectors: [String: Component<ExtractionDetector>] = [:]
 
     /// - Parameter builtins: start with the lab's own components.
     public init(builtins: Bool = false) {
@@ -33,6 +34,7 @@ public final class ComponentRegistry: @unchecked Sendable {
         for c in BuiltinComponents.defenses { try! register(c) }
         for c in BuiltinComponents.strategies { try! register(c) }
         for c in BuiltinComponents.counters { try! register(c) }
+        for c in BuiltinComponents.detectors { try! register(c) }
     }
 
     // MARK: Registering
@@ -57,6 +59,12 @@ public final class ComponentRegistry: @unchecked Sendable {
     public func register(_ component: Component<QueryStrategy>) throws {
         precondition(component.descriptor.kind == .strategy, "a QueryStrategy component must have kind .strategy")
         try add(component.descriptor) { strategies[component.descriptor.name] = component }
+    }
+
+    /// Registers an extraction detector.
+    public func register(_ component: Component<ExtractionDetector>) throws {
+        precondition(component.descriptor.kind == .detector, "an ExtractionDetector component must have kind .detector")
+        try add(component.descriptor) { detectors[component.descriptor.name] = component }
     }
 
     /// Registers an adaptive counter.
@@ -101,6 +109,7 @@ public final class ComponentRegistry: @unchecked Sendable {
         case .defense, .canary: return defenses[name].flatMap { $0.descriptor.kind == kind ? $0.descriptor : nil }
         case .strategy: return strategies[name]?.descriptor
         case .counter: return counters[name]?.descriptor
+        case .detector: return detectors[name]?.descriptor
         }
     }
 
@@ -114,6 +123,11 @@ public final class ComponentRegistry: @unchecked Sendable {
         case .defense, .canary:
             guard let found = descriptor(.defense, named: spec.name) ?? descriptor(.canary, named: spec.name) else {
                 throw ComponentError.unknownComponent(kind: .defense, name: spec.name, valid: names(.defense, .canary), hint: "")
+            }
+            d = found
+        case .detector:
+            guard let found = descriptor(.detector, named: spec.name) else {
+                throw ComponentError.unknownComponent(kind: .detector, name: spec.name, valid: names(.detector), hint: "")
             }
             d = found
         case .strategy, .counter:
@@ -178,6 +192,13 @@ public final class ComponentRegistry: @unchecked Sendable {
     public func counter(_ spec: ComponentSpec) throws -> AttackCounter {
         let p = try resolve(spec, kind: .counter)
         lock.lock(); let c = counters[spec.name]; lock.unlock()
+        return try c!.build(p)
+    }
+
+    /// A fresh detector built from its spec (one per run: it keeps per-client state).
+    public func detector(_ spec: ComponentSpec) throws -> ExtractionDetector {
+        let p = try resolve(spec, kind: .detector)
+        lock.lock(); let c = detectors[spec.name]; lock.unlock()
         return try c!.build(p)
     }
 
