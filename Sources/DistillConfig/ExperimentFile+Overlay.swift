@@ -224,7 +224,7 @@ struct Overlay {
                 default: throw fail(.wrongType, "the parameters of '\(pairs[0].key)' must be a map, got \(pairs[0].node.shape)")
                 }
             } else {
-                throw fail(.wrongType, "a \(specKind.noun) map needs a `name` key")
+                throw fail(.wrongType, "\(specKind == .detector ? "an" : "a") \(specKind.noun) map needs a `name` key")
             }
         default:
             throw fail(.wrongType, "expected a \(specKind.noun), got \(user.shape)")

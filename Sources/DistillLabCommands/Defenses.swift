@@ -17,7 +17,7 @@ extension DistillLabCommand {
             func run() throws {
                 let registry = ComponentRegistry.shared
                 if json {
-                    let list = registry.descriptors(.defense, .canary, .detector).map(ComponentListing.init)
+                    let list = registry.descriptors(.defense, .canary).map(ComponentListing.init)  // detectors: text listing only (the JSON schema is the defenses')
                     print(String(decoding: try JSONCoding.pretty(list), as: UTF8.self))
                     return
                 }
