@@ -99,7 +99,8 @@ let package = Package(
         .testTarget(name: "DistillTasksTests", dependencies: ["DistillTasks", "DistillCore"]),
         .testTarget(name: "DistillChatTests", dependencies: ["DistillChat", "DistillText", "DistillTasks", "DistillCore", "DistillLab"]),
         // The server, called with curl and with the official `openai` Python package (Fixtures/*.py, run by python3).
-        .testTarget(name: "DistillServeTests", dependencies: ["DistillServe", "DistillChat", "DistillText", "DistillTasks", "DistillCore", "DistillLabCommands"],
+        .testTarget(name: "DistillServeTests", dependencies: ["DistillServe", "DistillChat", "DistillText", "DistillTasks", "DistillCore", "DistillLabCommands",
+                                                            .product(name: "Logging", package: "swift-log")],
                     exclude: ["Fixtures"]),
         .testTarget(name: "DistillLabTests", dependencies: ["DistillLab", "DistillCore", "DistillData", "DistillNN", "DistillStats"]),
         .testTarget(name: "DistillLabCLITests", dependencies: ["DistillLab", "DistillNN"], exclude: ["Fixtures"]),

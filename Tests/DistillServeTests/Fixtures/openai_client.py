@@ -23,7 +23,11 @@ out["object"] = r.object
 out["content"] = c.message.content
 out["finish_reason"] = c.finish_reason
 out["usage"] = [r.usage.prompt_tokens, r.usage.completion_tokens, r.usage.total_tokens]
-out["logprobs"] = [[t.token, t.logprob, t.bytes, [[a.token, a.logprob, a.bytes] for a in t.top_logprobs]] for t in c.logprobs.content]
+out["logprobs"] = [
+    {"token": t.token, "logprob": t.logprob, "bytes": t.bytes,
+     "top_logprobs": [{"token": a.token, "logprob": a.logprob, "bytes": a.bytes} for a in t.top_logprobs]}
+    for t in c.logprobs.content
+]
 
 def error_of(call):
     try:
