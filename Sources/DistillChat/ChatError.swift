@@ -9,6 +9,13 @@ public struct ChatErrorBody: Codable, Sendable, Equatable {
     public init(message: String, type: String, param: String? = nil, code: String? = nil) {
         self.message = message; self.type = type; self.param = param; self.code = code
     }
+    enum CodingKeys: String, CodingKey { case message, type, param, code }
+    /// Writes `param` and `code` as null when absent, as OpenAI does.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(message, forKey: .message); try c.encode(type, forKey: .type)
+        try c.encode(param, forKey: .param); try c.encode(code, forKey: .code)
+    }
     /// The JSON envelope `{"error": …}` servers send.
     public struct Envelope: Codable, Sendable, Equatable {
         public var error: ChatErrorBody
