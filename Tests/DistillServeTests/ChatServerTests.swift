@@ -137,6 +137,24 @@ final class ChatServerTests: XCTestCase {
         XCTAssertEqual(s.server.oracle.exchanges().count, 6)
     }
 
+    func testOversizedBodiesAndMalformedAuthorizationAreRefused() async throws {
+        let s = try await RunningServer(ChatServer(oracle: makeOracle(), keys: keys, maxBodyBytes: 200))
+        defer { Task { await s.stop() } }
+        let big = #"{"model":"distill-teacher","messages":[{"role":"user","content":""# + String(repeating: "z", count: 300) + #""}]}"#
+        var (status, body) = try await curl(s.base, "POST", "/v1/chat/completions", body: big)
+        XCTAssertEqual(status, 413); XCTAssertEqual(errorCode(body), "request_too_large")
+        let r = try await runProcess("curl", ["-s", "-w", "\n%{http_code}", "-H", "Authorization: Basic c2stYWxpY2U=", s.base + "/v1/models"])
+        XCTAssertTrue(r.stdout.hasSuffix("\n401"), r.stdout)
+        XCTAssertEqual(errorCode(String(r.stdout.dropLast(4))), "invalid_api_key")
+        (status, body) = try await curl(s.base, "POST", "/v1/chat/completions", body: #"{"model":"distill-teacher","messages":[{"role":"user","content":"ok"}],"max_tokens":3}"#)
+        XCTAssertEqual(status, 200, body)
+        // The error body has OpenAI's four fields, null when absent.
+        (status, body) = try await curl(s.base, "GET", "/v1/models", key: nil)
+        let fields = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["error"] as? [String: Any])
+        XCTAssertEqual(Set(fields.keys), ["message", "type", "param", "code"])
+        XCTAssertTrue(fields["param"] is NSNull)
+    }
+
     func testHTTPClientGivesTheSameResultsAsTheInProcessClient() async throws {
         let served = try makeOracle(), local = try makeOracle()
         let s = try await RunningServer(ChatServer(oracle: served, keys: keys))
