@@ -165,7 +165,12 @@ extension DistillLabCommand {
                 done.signal()
             }
             done.wait()
-            if let e = failure.error { throw CommandError("the server stopped: \(e)") }
+            if let e = failure.error {
+                if "\(e)".contains("Address already in use") {
+                    throw CommandError("cannot listen on 127.0.0.1:\(port): the port is in use; pick another --port, or --port 0 for an ephemeral one")
+                }
+                throw CommandError("the server stopped: \(e)")
+            }
         }
 
         final class Box: @unchecked Sendable { var error: Error? }
