@@ -137,6 +137,28 @@ final class ChatServerTests: XCTestCase {
         XCTAssertEqual(s.server.oracle.exchanges().count, 6)
     }
 
+    func testConcurrentRequestsAreSerialisedAndAnswerAsAlone() async throws {
+        let served = try makeOracle(), local = try makeOracle()
+        let s = try await RunningServer(ChatServer(oracle: served, keys: keys))
+        defer { Task { await s.stop() } }
+        let http = HTTPChatClient(baseURL: URL(string: s.base + "/v1")!, apiKey: "sk-alice-0123456789")
+        let requests = (0..<6).map { i in
+            ChatRequest(model: "distill-teacher", messages: [ChatMessage(.user, "q\(i)")], maxTokens: 16, seed: Int64(i), logprobs: true, topLogprobs: 1)
+        }
+        let answers = try await withThrowingTaskGroup(of: (Int, ChatResponse).self) { group in
+            for (i, q) in requests.enumerated() { group.addTask { (i, try await http.complete(q)) } }
+            var out: [Int: ChatResponse] = [:]
+            for try await (i, r) in group { out[i] = r }
+            return out
+        }
+        XCTAssertEqual(answers.count, 6)
+        for (i, q) in requests.enumerated() {
+            XCTAssertEqual(answers[i]?.choices, try local.answer(q, account: "alice").choices)
+        }
+        XCTAssertEqual(Set(served.exchanges().map(\.response.id)).count, 6)
+        XCTAssertEqual(served.usage(of: "alice").requests, 6)
+    }
+
     func testOversizedBodiesAndMalformedAuthorizationAreRefused() async throws {
         let s = try await RunningServer(ChatServer(oracle: makeOracle(), keys: keys, maxBodyBytes: 200))
         defer { Task { await s.stop() } }
