@@ -17,6 +17,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        // Already in Hummingbird's graph; named for the server's Channel (bound port) and Logger.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
         // System libraries: Debian's OpenBLAS (BLAS dims are Int32) and zlib.
@@ -59,6 +63,16 @@ let package = Package(
         // Text track: generated task suites (reasoning, tool use, coding), exact graders, the
         // tiny language's interpreter, the natural-text corpus (no BLAS, no model).
         .target(name: "DistillTasks", dependencies: ["DistillCore", "DistillData"]),
+        // Text track: the chat API (the text oracle): OpenAI-shaped requests and responses, accounts with
+        // budgets, exchange logs, response defenses and monitors; in-process and HTTP clients.
+        .target(name: "DistillChat", dependencies: ["DistillText", "DistillTasks", "DistillCore", "DistillLab"]),
+        // The chat API as an OpenAI-compatible HTTP server on Hummingbird (`distill-lab serve`).
+        .target(name: "DistillServe", dependencies: [
+            "DistillChat", "DistillText", "DistillCore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Declarative YAML experiment files and key=value overrides.
         .target(name: "DistillConfig", dependencies: ["DistillLab", "DistillNN", .product(name: "Yams", package: "Yams")]),
         // Sweeps: expansion, resumable sharded runs with shared baselines, collection into tables and SQLite.
@@ -70,6 +84,8 @@ let package = Package(
         .target(
             name: "DistillLabCommands",
             dependencies: ["DistillLab", "DistillConfig", "DistillSweep", "DistillReport", "DistillCore", "DistillNN", "DistillData",
+                           "DistillChat", "DistillServe", "DistillText",
+                           .product(name: "Yams", package: "Yams"),
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // The `distill-lab` executable: picks the BLAS kernels, then runs the commands.
@@ -81,6 +97,11 @@ let package = Package(
         .testTarget(name: "DistillDataTests", dependencies: ["DistillData", "DistillCore"]),
         .testTarget(name: "DistillTextTests", dependencies: ["DistillText", "DistillCore"]),
         .testTarget(name: "DistillTasksTests", dependencies: ["DistillTasks", "DistillCore"]),
+        .testTarget(name: "DistillChatTests", dependencies: ["DistillChat", "DistillText", "DistillTasks", "DistillCore", "DistillLab"]),
+        // The server, called with curl and with the official `openai` Python package (Fixtures/*.py, run by python3).
+        .testTarget(name: "DistillServeTests", dependencies: ["DistillServe", "DistillChat", "DistillText", "DistillTasks", "DistillCore", "DistillLabCommands",
+                                                            .product(name: "Logging", package: "swift-log")],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "DistillLabTests", dependencies: ["DistillLab", "DistillCore", "DistillData", "DistillNN", "DistillStats"]),
         .testTarget(name: "DistillLabCLITests", dependencies: ["DistillLab", "DistillNN"], exclude: ["Fixtures"]),
         .testTarget(name: "DistillConfigTests", dependencies: ["DistillConfig", "DistillLab", "DistillNN"]),
