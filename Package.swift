@@ -59,6 +59,12 @@ let package = Package(
         // Text track: generated task suites (reasoning, tool use, coding), exact graders, the
         // tiny language's interpreter, the natural-text corpus (no BLAS, no model).
         .target(name: "DistillTasks", dependencies: ["DistillCore", "DistillData"]),
+        // Text track's lab: the default teacher recipe, its cache, per-suite evaluation (greedy exact match,
+        // fidelity, bits per byte), the three students (seq-KD, top-k logit KD, honest reference), the bench.
+        .target(name: "DistillTextLab", dependencies: [
+            "DistillText", "DistillTasks", "DistillCore", "COpenBLAS",
+            .product(name: "Crypto", package: "swift-crypto"),  // SHA-256 cache keys
+        ]),
         // Declarative YAML experiment files and key=value overrides.
         .target(name: "DistillConfig", dependencies: ["DistillLab", "DistillNN", .product(name: "Yams", package: "Yams")]),
         // Sweeps: expansion, resumable sharded runs with shared baselines, collection into tables and SQLite.
@@ -70,6 +76,7 @@ let package = Package(
         .target(
             name: "DistillLabCommands",
             dependencies: ["DistillLab", "DistillConfig", "DistillSweep", "DistillReport", "DistillCore", "DistillNN", "DistillData",
+                           "DistillText", "DistillTasks", "DistillTextLab",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // The `distill-lab` executable: picks the BLAS kernels, then runs the commands.
@@ -80,6 +87,7 @@ let package = Package(
         .testTarget(name: "DistillNNTests", dependencies: ["DistillNN", "DistillCore"]),
         .testTarget(name: "DistillDataTests", dependencies: ["DistillData", "DistillCore"]),
         .testTarget(name: "DistillTextTests", dependencies: ["DistillText", "DistillCore"]),
+        .testTarget(name: "DistillTextLabTests", dependencies: ["DistillTextLab", "DistillText", "DistillTasks", "DistillCore"]),
         .testTarget(name: "DistillTasksTests", dependencies: ["DistillTasks", "DistillCore"]),
         .testTarget(name: "DistillLabTests", dependencies: ["DistillLab", "DistillCore", "DistillData", "DistillNN", "DistillStats"]),
         .testTarget(name: "DistillLabCLITests", dependencies: ["DistillLab", "DistillNN"], exclude: ["Fixtures"]),

@@ -1,0 +1,101 @@
+import DistillCore
+import DistillText
+import Foundation
+
+/// One progress report of a text training run (after each step).
+public struct TextTrainingProgress: Sendable {
+    public var step: Int, steps: Int
+    public var loss: Float
+    /// Positions processed per second so far (padding included: what the hardware did).
+    public var tokensPerSecond: Double
+    public var elapsedSeconds: Double
+}
+
+/// What a text training run did.
+public struct TextTrainingReport: Codable, Equatable, Sendable {
+    public var steps: Int
+    public var seconds: Double
+    /// Positions processed (B·T per step, padding included) and positions that carried loss.
+    public var tokens: Int
+    public var lossTokens: Int
+    public var tokensPerSecond: Double
+    /// Mean loss of the first and last 5% of steps.
+    public var firstLoss: Float
+    public var finalLoss: Float
+    public var blasThreads: Int
+}
+
+/// The training loop shared by the teacher and the students: batches from a ``TextBatcher``, one
+/// ``GPT/trainStep(_:settings:)`` each, and a divergence rule.
+public enum TextTraining {
+    /// Trains `model` for `steps` steps.
+    ///
+    /// Divergence: a NaN/inf loss or gradient norm, or (after warmup) an exponential moving average of
+    /// the loss above `divergenceFactor` × its minimum so far and above 1 nat, stops the run.
+    /// - Throws: ``TextLabError/diverged(step:loss:detail:)`` naming the step and the fix.
+    public static func train(_ model: GPT, batcher: TextBatcher, optimizer: GPTOptimizerSettings, steps: Int,
+                             divergenceFactor: Float = 4, progress: ((TextTrainingProgress) -> Void)? = nil) throws -> TextTrainingReport {
+        try model.reserve(B: batcher.batchSize, T: batcher.maxT)
+        var settings = optimizer
+        settings.totalSteps = steps
+        let start = DispatchTime.now().uptimeNanoseconds
+        var tokens = 0, lossTokens = 0
+        var losses: [Float] = []
+        losses.reserveCapacity(steps)
+        var ema: Float = .nan, minEMA: Float = .infinity
+        for s in 0..<steps {
+            let batch = batcher.next()
+            let loss: Float
+            do {
+                loss = try model.trainStep(batch, settings: settings).loss
+            } catch GPTError.diverged(let step, let l) {
+                throw TextLabError.diverged(step: step, loss: l, detail: "the loss or gradient norm is not finite")
+            }
+            ema = ema.isNaN ? loss : 0.9 * ema + 0.1 * loss
+            if s >= settings.warmupSteps {
+                if ema > divergenceFactor * minEMA && ema > 1 {
+                    throw TextLabError.diverged(step: s, loss: loss,
+                                                detail: "its moving average \(ema) exceeds \(divergenceFactor)× its minimum \(minEMA)")
+                }
+                minEMA = min(minEMA, ema)
+            }
+            losses.append(loss)
+            tokens += batch.B * batch.T
+            for m in batch.mask where m != 0 { lossTokens += 1 }
+            if let progress {
+                let el = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                progress(TextTrainingProgress(step: s + 1, steps: steps, loss: loss, tokensPerSecond: Double(tokens) / el, elapsedSeconds: el))
+            }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let w = max(1, steps / 20)
+        func mean(_ xs: ArraySlice<Float>) -> Float { xs.reduce(0, +) / Float(max(1, xs.count)) }
+        return TextTrainingReport(steps: steps, seconds: seconds, tokens: tokens, lossTokens: lossTokens,
+                                  tokensPerSecond: Double(tokens) / seconds, firstLoss: mean(losses.prefix(w)),
+                                  finalLoss: mean(losses.suffix(w)), blasThreads: BLAS.threads)
+    }
+}
+
+/// The text teacher: trained from ``TextTeacherSettings`` on the suites' train splits (mixed).
+public enum TextTeacher {
+    /// The teacher's training sequences: every suite's train examples, in `settings.answerFormat`.
+    public static func trainingExamples(_ settings: TextTeacherSettings) throws -> [GPTExample] {
+        try TextTaskData.examples(settings.suites, split: .train, seed: settings.seed, count: \.trainExamples)
+            .flatMap { try $0.examples.map { try TextTaskData.trainingExample($0, format: settings.answerFormat) } }
+    }
+
+    /// Trains a fresh teacher (seeded init and batch order).
+    /// - Throws: ``TextLabError`` for bad settings or divergence.
+    public static func train(_ settings: TextTeacherSettings,
+                             progress: ((TextTrainingProgress) -> Void)? = nil) throws -> (GPT, TextTrainingReport) {
+        try settings.validate()
+        let examples = try trainingExamples(settings)
+        var initRNG = RandomStream(seed: settings.seed, label: "text-teacher-init")
+        let model = GPT(config: settings.model, rng: &initRNG)
+        let batcher = try TextBatcher(examples: examples, batchSize: settings.batchSize, context: settings.model.context,
+                                      rng: RandomStream(seed: settings.seed, label: "text-teacher-shuffle"))
+        let report = try TextTraining.train(model, batcher: batcher, optimizer: settings.optimizer, steps: settings.steps,
+                                            divergenceFactor: settings.divergenceFactor, progress: progress)
+        return (model, report)
+    }
+}
