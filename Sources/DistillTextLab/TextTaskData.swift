@@ -39,6 +39,10 @@ public enum TextTaskData {
 /// Training batches whose length T follows the sequences in them (rounded up to 16, at most the
 /// context), from a seeded order over the examples: short suites do not pay for the longest one.
 ///
+/// With `groups` (e.g. the suite of each example), every batch is drawn from one group: the group is
+/// drawn with probability proportional to its size, then its next `batchSize` examples (each group
+/// has its own shuffled order, reshuffled per pass). Without, one shuffled order over all examples.
+///
 /// One ``GPTBatch`` per distinct T is allocated the first time that T occurs and reused after, so a
 /// run allocates at most context/16 batches and nothing per step.
 public final class TextBatcher {
@@ -48,12 +52,16 @@ public final class TextBatcher {
     let softK: Int
     var batches: [Int: GPTBatch] = [:]
     var rng: RandomStream
-    var order: [Int] = []
-    var cursor = 0
+    /// Example indices of each group, each group's current order and position in it.
+    let members: [[Int]]
+    var orders: [[Int]]
+    var cursors: [Int]
+    var picked: [Int] = []
     public var softWeight: Float = 0
 
+    /// - Parameter groups: a group id per example (0-based, dense), or nil for one group.
     /// - Throws: ``GPTError/invalidBatch(_:)`` for no examples or sequences shorter than 2 tokens.
-    public init(examples: [GPTExample], batchSize: Int, context: Int, rng: RandomStream) throws {
+    public init(examples: [GPTExample], batchSize: Int, context: Int, rng: RandomStream, groups: [Int]? = nil) throws {
         guard !examples.isEmpty else { throw GPTError.invalidBatch("no training examples; pass at least one sequence") }
         guard batchSize >= 1 else { throw GPTError.invalidBatch("batch size \(batchSize) must be at least 1") }
         for (i, e) in examples.enumerated() where e.tokens.count < 2 {
@@ -61,6 +69,19 @@ public final class TextBatcher {
         }
         self.examples = examples; self.batchSize = batchSize; self.context = context; self.rng = rng
         softK = examples.map(\.softK).max() ?? 0
+        if let groups {
+            guard groups.count == examples.count, let g = groups.max(), groups.allSatisfy({ $0 >= 0 }) else {
+                throw GPTError.invalidBatch("groups needs one non-negative id per example (\(groups.count) for \(examples.count))")
+            }
+            var m = Array(repeating: [Int](), count: g + 1)
+            for (i, x) in groups.enumerated() { m[x].append(i) }
+            members = m.filter { !$0.isEmpty }
+        } else {
+            members = [Array(examples.indices)]
+        }
+        orders = members.map { _ in [] }
+        cursors = members.map { _ in 0 }
+        picked.reserveCapacity(batchSize)
     }
 
     /// The largest T any batch can take (for `GPT.reserve`).
@@ -71,11 +92,15 @@ public final class TextBatcher {
     /// The next batch: `batchSize` examples of the shuffled order (reshuffled each epoch), truncated to
     /// the context and padded with masked-out positions.
     public func next() -> GPTBatch {
-        var picked: [Int] = []
-        picked.reserveCapacity(batchSize)
+        picked.removeAll(keepingCapacity: true)
+        var g = 0
+        if members.count > 1 {
+            var r = rng.int(below: examples.count)
+            while r >= members[g].count { r -= members[g].count; g += 1 }
+        }
         for _ in 0..<batchSize {
-            if cursor == order.count { order = rng.permutation(examples.count); cursor = 0 }
-            picked.append(order[cursor]); cursor += 1
+            if cursors[g] == orders[g].count { orders[g] = rng.permutation(members[g].count).map { members[g][$0] }; cursors[g] = 0 }
+            picked.append(orders[g][cursors[g]]); cursors[g] += 1
         }
         let T = roundUp(picked.map { examples[$0].tokens.count - 1 }.max()!)
         let batch: GPTBatch

@@ -79,9 +79,14 @@ public enum TextTraining {
 /// The text teacher: trained from ``TextTeacherSettings`` on the suites' train splits (mixed).
 public enum TextTeacher {
     /// The teacher's training sequences: every suite's train examples, in `settings.answerFormat`.
-    public static func trainingExamples(_ settings: TextTeacherSettings) throws -> [GPTExample] {
-        try TextTaskData.examples(settings.suites, split: .train, seed: settings.seed, count: \.trainExamples)
-            .flatMap { try $0.examples.map { try TextTaskData.trainingExample($0, format: settings.answerFormat) } }
+    /// The teacher's training sequences: every suite's train examples, in `settings.answerFormat`,
+    /// with the index of each one's suite (batches are drawn per suite).
+    public static func trainingExamples(_ settings: TextTeacherSettings) throws -> (examples: [GPTExample], suites: [Int]) {
+        var examples: [GPTExample] = [], suites: [Int] = []
+        for (i, part) in try TextTaskData.examples(settings.suites, split: .train, seed: settings.seed, count: \.trainExamples).enumerated() {
+            for e in part.examples { examples.append(try TextTaskData.trainingExample(e, format: settings.answerFormat)); suites.append(i) }
+        }
+        return (examples, suites)
     }
 
     /// Trains a fresh teacher (seeded init and batch order).
@@ -89,11 +94,11 @@ public enum TextTeacher {
     public static func train(_ settings: TextTeacherSettings,
                              progress: ((TextTrainingProgress) -> Void)? = nil) throws -> (GPT, TextTrainingReport) {
         try settings.validate()
-        let examples = try trainingExamples(settings)
+        let (examples, suites) = try trainingExamples(settings)
         var initRNG = RandomStream(seed: settings.seed, label: "text-teacher-init")
         let model = GPT(config: settings.model, rng: &initRNG)
         let batcher = try TextBatcher(examples: examples, batchSize: settings.batchSize, context: settings.model.context,
-                                      rng: RandomStream(seed: settings.seed, label: "text-teacher-shuffle"))
+                                      rng: RandomStream(seed: settings.seed, label: "text-teacher-shuffle"), groups: suites)
         let report = try TextTraining.train(model, batcher: batcher, optimizer: settings.optimizer, steps: settings.steps,
                                             divergenceFactor: settings.divergenceFactor, progress: progress)
         return (model, report)
