@@ -114,18 +114,20 @@ void distill_causal_softmax(float *att, size_t T) {
     for (size_t t = 0; t < T; t++) distill_softmax_row(att + t * T, t + 1, T);
 }
 
+void distill_softmax_row_backward(const float *a, float *d, size_t n) {
+    size_t j = 0;
+    v8f vs = splat(0);
+    for (; j + 8 <= n; j += 8) vs += load8(a + j) * load8(d + j);
+    float dot = hsum(vs);
+    for (; j < n; j++) dot += a[j] * d[j];
+    for (j = 0; j + 8 <= n; j += 8) store8(d + j, load8(a + j) * (load8(d + j) - dot));
+    for (; j < n; j++) d[j] = a[j] * (d[j] - dot);
+}
+
 void distill_causal_softmax_backward(const float *att, float *datt, size_t T) {
     for (size_t t = 0; t < T; t++) {
-        const float *a = att + t * T;
-        float *d = datt + t * T;
-        size_t n = t + 1, j = 0;
-        v8f vs = splat(0);
-        for (; j + 8 <= n; j += 8) vs += load8(a + j) * load8(d + j);
-        float dot = hsum(vs);
-        for (; j < n; j++) dot += a[j] * d[j];
-        for (j = 0; j + 8 <= n; j += 8) store8(d + j, load8(a + j) * (load8(d + j) - dot));
-        for (; j < n; j++) d[j] = a[j] * (d[j] - dot);
-        for (j = n; j < T; j++) d[j] = 0;
+        distill_softmax_row_backward(att + t * T, datt + t * T, t + 1);
+        for (size_t j = t + 1; j < T; j++) datt[t * T + j] = 0;
     }
 }
 

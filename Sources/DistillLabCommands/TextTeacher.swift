@@ -37,6 +37,8 @@ extension DistillLabCommand {
         var noCache = false
         @Flag(help: "Also measure bits per byte on the Shakespeare test chunks.")
         var perplexity = false
+        @Option(help: "Evaluate 50 test examples per suite every N training steps (0 = never).")
+        var evalEvery = 0
         @Flag(help: "Print the record and evaluation as JSON.")
         var json = false
 
@@ -78,7 +80,12 @@ extension DistillLabCommand {
                     guard talk, p.elapsedSeconds - last >= 5 || p.step == p.steps else { return }
                     last = p.elapsedSeconds
                     printError(String(format: "  step %5d/%d  loss %.4f  %.0f tok/s  %.0f s", p.step, p.steps, p.loss, p.tokensPerSecond, p.elapsedSeconds))
-                }, notice: { printError("warning: " + $0) })
+                }, notice: { printError("warning: " + $0) },
+                checkpoint: evalEvery > 0 ? TextCheckpoint(every: evalEvery) { step, m in
+                    let few = s.suites.map { var x = $0; x.testExamples = min(50, x.testExamples); return x }
+                    let e = try TextEvaluation.evaluate(m, suites: few, seed: s.seed)
+                    printError("  eval @\(step): " + e.suites.map { String(format: "%@ %.2f", $0.suite as NSString, $0.accuracy) }.joined(separator: ", "))
+                } : nil)
             if talk {
                 let t = record.training
                 printError("teacher \(record.source == .cached ? "loaded from cache" : "trained"): \(String(format: "%.1f s, %.0f tok/s, loss %.4f → %.4f", t.seconds, t.tokensPerSecond, t.firstLoss, t.finalLoss)) (key \(record.key.prefix(12)))")

@@ -18,14 +18,17 @@ extension GPT {
             BLAS.gemm(.none, .transpose, m: N, n: C, k: OC, a: dout, lda: OC, b: w, ldb: OC, beta: 0, c: dinp, ldc: C)
             BLAS.gemm(.transpose, .none, m: C, n: OC, k: N, a: inp, lda: C, b: dout, ldb: OC, beta: 1, c: dw, ldc: OC)
         }
-        let scale = 1 / Float(hs).squareRoot()
+        let scale = 1 / Float(hs).squareRoot(), rowBlock = 64  // as GPTLayers' attention
         for l in 0..<L {
             let ln1 = a.layer(l, a.oLn1), qkv = a.layer(l, a.oQkv), atty = a.layer(l, a.oAtty), att = a.layer(l, a.oAtt)
             mm(qkv, ln1, p(4) + l * C * C3, C, C3)
             for b in 0..<B { for h in 0..<NH {
                 let q = qkv + b * T * C3 + h * hs, k = q + C, v = q + 2 * C, at = att + (b * NH + h) * T * T
-                BLAS.gemm(.none, .transpose, m: T, n: T, k: hs, alpha: scale, a: q, lda: C3, b: k, ldb: C3, beta: 0, c: at, ldc: T)
-                BLAS.gemm(.none, .none, m: T, n: hs, k: T, a: at, lda: T, b: v, ldb: C3, beta: 0, c: atty + b * T * C + h * hs, ldc: C)
+                for r0 in stride(from: 0, to: T, by: rowBlock) {
+                    let r1 = min(T, r0 + rowBlock)
+                    BLAS.gemm(.none, .transpose, m: r1 - r0, n: r1, k: hs, alpha: scale, a: q + r0 * C3, lda: C3, b: k, ldb: C3, beta: 0, c: at + r0 * T, ldc: T)
+                    BLAS.gemm(.none, .none, m: r1 - r0, n: hs, k: r1, a: at + r0 * T, lda: T, b: v, ldb: C3, beta: 0, c: atty + (b * T + r0) * C + h * hs, ldc: C)
+                }
             } }
             mm(a.scratch, atty, p(6) + l * C * C, C, C)
             mm(a.layer(l, a.oFch), a.layer(l, a.oLn2), p(10) + l * C * 4 * C, C, 4 * C)
@@ -43,10 +46,13 @@ extension GPT {
                 let q = qkv + b * T * C3 + h * hs, k = q + C, v = q + 2 * C
                 let dq = s.dqkv + b * T * C3 + h * hs, dk = dq + C, dv = dq + 2 * C
                 let at = att + (b * NH + h) * T * T, dy = s.datty + b * T * C + h * hs
-                BLAS.gemm(.none, .transpose, m: T, n: T, k: hs, a: dy, lda: C, b: v, ldb: C3, beta: 0, c: s.attScratch, ldc: T)
-                BLAS.gemm(.transpose, .none, m: T, n: hs, k: T, a: at, lda: T, b: dy, ldb: C, beta: 1, c: dv, ldc: C3)
-                BLAS.gemm(.none, .none, m: T, n: hs, k: T, alpha: scale, a: s.attScratch, lda: T, b: k, ldb: C3, beta: 1, c: dq, ldc: C3)
-                BLAS.gemm(.transpose, .none, m: T, n: hs, k: T, alpha: scale, a: s.attScratch, lda: T, b: q, ldb: C3, beta: 1, c: dk, ldc: C3)
+                for r0 in stride(from: 0, to: T, by: rowBlock) {
+                    let r1 = min(T, r0 + rowBlock), m = r1 - r0, ab = at + r0 * T, sb = s.attScratch + r0 * T
+                    BLAS.gemm(.none, .transpose, m: m, n: r1, k: hs, a: dy + r0 * C, lda: C, b: v, ldb: C3, beta: 0, c: sb, ldc: T)
+                    BLAS.gemm(.transpose, .none, m: r1, n: hs, k: m, a: ab, lda: T, b: dy + r0 * C, ldb: C, beta: 1, c: dv, ldc: C3)
+                    BLAS.gemm(.none, .none, m: m, n: hs, k: r1, alpha: scale, a: sb, lda: T, b: k, ldb: C3, beta: 1, c: dq + r0 * C3, ldc: C3)
+                    BLAS.gemm(.transpose, .none, m: r1, n: hs, k: m, alpha: scale, a: sb, lda: T, b: q + r0 * C3, ldb: C3, beta: 1, c: dk, ldc: C3)
+                }
             } }
             mmBack(s.dln, g(4) + l * C * C3, s.dqkv, a.layer(l, a.oLn1), p(4) + l * C * C3, C, C3)
         }

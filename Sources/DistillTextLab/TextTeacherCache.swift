@@ -6,7 +6,7 @@ import Foundation
 /// Version of the code that trains the text teacher; part of the cache key, so changing the training
 /// loop, the data layout or the model's numerics (bump it then) never reuses a stale teacher.
 public enum TextTeacherCodeVersion {
-    public static let current = "text-teacher-1"
+    public static let current = "text-teacher-2"
 }
 
 /// Where a teacher came from.
@@ -68,10 +68,12 @@ public enum TextTeacherCache {
     /// - Parameters:
     ///   - progress: each training step's progress (only when training).
     ///   - notice: one line for a corrupt entry that is being retrained.
+    ///   - checkpoint: called every `every` training steps (only when training).
     /// - Throws: ``TextLabError`` for bad settings or divergence; file-system errors when storing fails.
     public static func teacher(for settings: TextTeacherSettings, cacheDirectory: URL?,
                                progress: ((TextTrainingProgress) -> Void)? = nil,
-                               notice: ((String) -> Void)? = nil) throws -> (GPT, TextTeacherRecord) {
+                               notice: ((String) -> Void)? = nil,
+                               checkpoint: TextCheckpoint? = nil) throws -> (GPT, TextTeacherRecord) {
         try settings.validate()
         let key = key(for: settings)
         var source = TextTeacherSource.trained
@@ -88,7 +90,7 @@ public enum TextTeacherCache {
                 source = .retrainedCorrupt(detail)
             }
         }
-        let (model, training) = try TextTeacher.train(settings, progress: progress)
+        let (model, training) = try TextTeacher.train(settings, progress: progress, checkpoint: checkpoint)
         var record = TextTeacherRecord(key: key, codeVersion: TextTeacherCodeVersion.current, blasThreads: BLAS.threads,
                                        settings: settings, training: training, modelSHA256: "")
         if let cacheDirectory { record = try store(model, record: record, cacheDirectory: cacheDirectory) }

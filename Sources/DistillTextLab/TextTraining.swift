@@ -25,6 +25,34 @@ public struct TextTrainingReport: Codable, Equatable, Sendable {
     public var blasThreads: Int
 }
 
+/// The exploding-loss rule: an exponential moving average (0.9) of the loss that, after warmup,
+/// exceeds `factor` × its minimum so far and 1 nat. (NaN/inf losses are caught by the step itself.)
+public struct TextDivergenceMonitor: Sendable {
+    public let factor: Float
+    public let warmupSteps: Int
+    var ema: Float = .nan, minEMA: Float = .infinity
+    public init(factor: Float, warmupSteps: Int) { self.factor = factor; self.warmupSteps = warmupSteps }
+
+    /// - Throws: ``TextLabError/diverged(step:loss:detail:)`` when the rule fires or the loss is not finite.
+    public mutating func check(step: Int, loss: Float) throws {
+        guard loss.isFinite else { throw TextLabError.diverged(step: step, loss: loss, detail: "the loss is not finite") }
+        ema = ema.isNaN ? loss : 0.9 * ema + 0.1 * loss
+        guard step >= warmupSteps else { return }
+        if ema > factor * minEMA && ema > 1 {
+            throw TextLabError.diverged(step: step, loss: loss, detail: "its moving average \(ema) exceeds \(factor)× its minimum \(minEMA)")
+        }
+        minEMA = min(minEMA, ema)
+    }
+}
+
+/// A callback every `every` steps with the model being trained (e.g. to evaluate it); its time
+/// counts in the run's.
+public struct TextCheckpoint {
+    public var every: Int
+    public var body: (Int, GPT) throws -> Void
+    public init(every: Int, body: @escaping (Int, GPT) throws -> Void) { self.every = every; self.body = body }
+}
+
 /// The training loop shared by the teacher and the students: batches from a ``TextBatcher``, one
 /// ``GPT/trainStep(_:settings:)`` each, and a divergence rule.
 public enum TextTraining {
@@ -34,7 +62,8 @@ public enum TextTraining {
     /// the loss above `divergenceFactor` × its minimum so far and above 1 nat, stops the run.
     /// - Throws: ``TextLabError/diverged(step:loss:detail:)`` naming the step and the fix.
     public static func train(_ model: GPT, batcher: TextBatcher, optimizer: GPTOptimizerSettings, steps: Int,
-                             divergenceFactor: Float = 4, progress: ((TextTrainingProgress) -> Void)? = nil) throws -> TextTrainingReport {
+                             divergenceFactor: Float = 4, progress: ((TextTrainingProgress) -> Void)? = nil,
+                             checkpoint: TextCheckpoint? = nil) throws -> TextTrainingReport {
         try model.reserve(B: batcher.batchSize, T: batcher.maxT)
         var settings = optimizer
         settings.totalSteps = steps
@@ -42,7 +71,7 @@ public enum TextTraining {
         var tokens = 0, lossTokens = 0
         var losses: [Float] = []
         losses.reserveCapacity(steps)
-        var ema: Float = .nan, minEMA: Float = .infinity
+        var monitor = TextDivergenceMonitor(factor: divergenceFactor, warmupSteps: settings.warmupSteps)
         for s in 0..<steps {
             let batch = batcher.next()
             let loss: Float
@@ -51,17 +80,13 @@ public enum TextTraining {
             } catch GPTError.diverged(let step, let l) {
                 throw TextLabError.diverged(step: step, loss: l, detail: "the loss or gradient norm is not finite")
             }
-            ema = ema.isNaN ? loss : 0.9 * ema + 0.1 * loss
-            if s >= settings.warmupSteps {
-                if ema > divergenceFactor * minEMA && ema > 1 {
-                    throw TextLabError.diverged(step: s, loss: loss,
-                                                detail: "its moving average \(ema) exceeds \(divergenceFactor)× its minimum \(minEMA)")
-                }
-                minEMA = min(minEMA, ema)
-            }
+            try monitor.check(step: s, loss: loss)
             losses.append(loss)
             tokens += batch.B * batch.T
             for m in batch.mask where m != 0 { lossTokens += 1 }
+            if let checkpoint, checkpoint.every > 0, (s + 1) % checkpoint.every == 0, s + 1 < steps {
+                try checkpoint.body(s + 1, model)
+            }
             if let progress {
                 let el = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 progress(TextTrainingProgress(step: s + 1, steps: steps, loss: loss, tokensPerSecond: Double(tokens) / el, elapsedSeconds: el))
@@ -92,7 +117,8 @@ public enum TextTeacher {
     /// Trains a fresh teacher (seeded init and batch order).
     /// - Throws: ``TextLabError`` for bad settings or divergence.
     public static func train(_ settings: TextTeacherSettings,
-                             progress: ((TextTrainingProgress) -> Void)? = nil) throws -> (GPT, TextTrainingReport) {
+                             progress: ((TextTrainingProgress) -> Void)? = nil,
+                             checkpoint: TextCheckpoint? = nil) throws -> (GPT, TextTrainingReport) {
         try settings.validate()
         let (examples, suites) = try trainingExamples(settings)
         var initRNG = RandomStream(seed: settings.seed, label: "text-teacher-init")
@@ -100,7 +126,7 @@ public enum TextTeacher {
         let batcher = try TextBatcher(examples: examples, batchSize: settings.batchSize, context: settings.model.context,
                                       rng: RandomStream(seed: settings.seed, label: "text-teacher-shuffle"), groups: suites)
         let report = try TextTraining.train(model, batcher: batcher, optimizer: settings.optimizer, steps: settings.steps,
-                                            divergenceFactor: settings.divergenceFactor, progress: progress)
+                                            divergenceFactor: settings.divergenceFactor, progress: progress, checkpoint: checkpoint)
         return (model, report)
     }
 }

@@ -22,6 +22,8 @@ void distill_softmax_row(float *row, size_t count, size_t width);
 void distill_causal_softmax(float *att, size_t T);
 /// In place: datt = att ⊙ (datt − Σ att·datt) per row over 0...t, zeros after.
 void distill_causal_softmax_backward(const float *att, float *datt, size_t T);
+/// In place over one row's first n entries: d = a ⊙ (d − Σ a·d).
+void distill_softmax_row_backward(const float *a, float *d, size_t n);
 /// probs = softmax(logits) over V; returns log Σ exp(logits).
 float distill_softmax_logz(float *probs, const float *logits, size_t V);
 /// LayerNorm (eps 1e-5) and its backward (accumulates into dinp, dw, db).
