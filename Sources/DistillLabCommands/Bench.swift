@@ -51,6 +51,7 @@ extension DistillLabCommand {
             var step: TextBenchmark.StepTiming
             var generation: TextBenchmark.GenerationTiming
             var torchTokensPerSecond: Double?
+            var torchTokensPerCPUSecond: Double?
             var torch: String?
         }
 
@@ -64,35 +65,49 @@ extension DistillLabCommand {
             say(String(format: "  step %.1f ms median (%.1f best) = %.0f tok/s; sgemm-only floor %.1f ms = %.0f tok/s; step ÷ floor %.2f×",
                        step.medianSeconds * 1e3, step.bestSeconds * 1e3, step.tokensPerSecond, step.sgemmFloorSeconds * 1e3,
                        step.floorTokensPerSecond, step.overFloor))
+            say(String(format: "  CPU time: step %.1f ms = %.0f tok/CPU-s; floor %.1f ms; step ÷ floor %.2f× (CPU time does not count other processes' turns on the core)",
+                       step.cpuSecondsPerStep * 1e3, step.tokensPerCPUSecond, step.floorCPUSeconds * 1e3, step.cpuOverFloor))
             let gen = try TextBenchmark.generation(config: teacher.model)
             say(String(format: "generation (greedy, %d prompt + %d new tokens): KV cache %.0f tok/s, no cache %.0f tok/s (%.1f×)",
                        gen.promptTokens, gen.generatedTokens, gen.kvCacheTokensPerSecond, gen.noCacheTokensPerSecond,
                        gen.kvCacheTokensPerSecond / gen.noCacheTokensPerSecond))
-            var torchRate: Double? = nil, torchLine: String? = nil
+            var torchRate: Double? = nil, torchCPURate: Double? = nil, torchLine: String? = nil
             if !torchPython.isEmpty {
                 let c = teacher.model
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: torchPython)
-                p.arguments = [torchScript, "--threads", "\(common.threads)", "--vocab", "\(c.vocabularySize)", "--context", "\(T)",
-                               "--d-model", "\(c.channels)", "--heads", "\(c.heads)", "--layers", "\(c.layers)", "--batch", "\(B)", "--steps", "10"]
-                let pipe = Pipe()
-                p.standardOutput = pipe
-                try p.run()
-                let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                p.waitUntilExit()
-                let line = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                /// Runs the PyTorch bench for `steps` timed steps; returns its JSON and the CPU seconds it used.
+                func torch(_ steps: Int) throws -> ([String: Any]?, String, Double) {
+                    let p = Process()
+                    p.executableURL = URL(fileURLWithPath: torchPython)
+                    p.arguments = [torchScript, "--threads", "\(common.threads)", "--vocab", "\(c.vocabularySize)", "--context", "\(T)",
+                                   "--d-model", "\(c.channels)", "--heads", "\(c.heads)", "--layers", "\(c.layers)", "--batch", "\(B)",
+                                   "--steps", "\(steps)"]
+                    let pipe = Pipe()
+                    p.standardOutput = pipe
+                    let c0 = TextBenchmark.cpuSeconds(children: true)
+                    try p.run()
+                    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                    p.waitUntilExit()
+                    let line = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                    return (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], line, TextBenchmark.cpuSeconds(children: true) - c0)
+                }
+                let (short, _, cpuShort) = try torch(4)
+                let (obj, line, cpuLong) = try torch(14)
                 torchLine = line
-                if let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let r = obj["tokens_per_second"] as? Double {
+                if let obj, let r = obj["tokens_per_second"] as? Double, short != nil {
                     torchRate = r
-                    say(String(format: "PyTorch (%@, same shape, %d thread%@): %.0f tok/s; distill-lab ÷ PyTorch %.2f×",
+                    // Ten more steps' CPU time (imports, model build and warm-up cancel out).
+                    let cpuPerStep = (cpuLong - cpuShort) / 10
+                    torchCPURate = Double(B * T) / cpuPerStep
+                    say(String(format: "PyTorch (%@, same shape, %d thread%@): %.0f tok/s wall, %.0f tok/CPU-s; distill-lab ÷ PyTorch %.2f× wall, %.2f× CPU",
                                (obj["framework"] as? String ?? "torch") as NSString, common.threads, common.threads == 1 ? "" : "s",
-                               r, step.tokensPerSecond / r))
+                               r, torchCPURate!, step.tokensPerSecond / r, step.tokensPerCPUSecond / torchCPURate!))
                 } else {
-                    say("PyTorch bench gave no JSON (exit \(p.terminationStatus)): \(line.prefix(200))")
+                    say("PyTorch bench gave no JSON: \(line.prefix(200))")
                 }
             }
             if json {
-                let r = TextReport(blasCore: BLAS.coreName, threads: common.threads, step: step, generation: gen, torchTokensPerSecond: torchRate, torch: torchLine)
+                let r = TextReport(blasCore: BLAS.coreName, threads: common.threads, step: step, generation: gen, torchTokensPerSecond: torchRate,
+                                    torchTokensPerCPUSecond: torchCPURate, torch: torchLine)
                 print(String(decoding: try JSONCoding.pretty(r), as: UTF8.self))
             }
         }

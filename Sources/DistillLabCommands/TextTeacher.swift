@@ -39,6 +39,8 @@ extension DistillLabCommand {
         var perplexity = false
         @Option(help: "Evaluate 50 test examples per suite every N training steps (0 = never).")
         var evalEvery = 0
+        @Option(help: "Print the first N test prompts' greedy answers per suite (to read what the teacher does).")
+        var show = 0
         @Flag(help: "Print the record and evaluation as JSON.")
         var json = false
 
@@ -89,6 +91,13 @@ extension DistillLabCommand {
             if talk {
                 let t = record.training
                 printError("teacher \(record.source == .cached ? "loaded from cache" : "trained"): \(String(format: "%.1f s, %.0f tok/s, loss %.4f → %.4f", t.seconds, t.tokensPerSecond, t.firstLoss, t.finalLoss)) (key \(record.key.prefix(12)))")
+            }
+            for sub in s.suites where show > 0 {
+                let suite = try sub.suite()
+                for ex in suite.examples(split: .test, count: show, seed: s.seed) {
+                    let a = try TextEvaluation.answer(model, messages: ex.messages, suite: suite, maxTokens: 160) ?? "(prompt too long)"
+                    print("[\(sub.name)] \(ex.messages.last!.content.replacingOccurrences(of: "\n", with: " / "))\n  model: \(a.replacingOccurrences(of: "\n", with: " / "))\n  ref:   \(ex.reference.replacingOccurrences(of: "\n", with: " / "))  \(suite.grade(response: a, example: ex) ? "OK" : "WRONG")")
+                }
             }
             let corpus = perplexity ? try TextCorpus.shakespeare() : nil
             let eval = try TextEvaluation.evaluate(model, suites: s.suites, seed: s.seed, corpus: corpus)
