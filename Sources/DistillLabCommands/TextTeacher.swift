@@ -41,6 +41,8 @@ extension DistillLabCommand {
         var evalEvery = 0
         @Option(help: "Print the first N test prompts' greedy answers per suite (to read what the teacher does).")
         var show = 0
+        @Option(help: "Evaluate this saved model (safetensors) instead of training or loading the cached teacher.")
+        var load: String?
         @Flag(help: "Print the record and evaluation as JSON.")
         var json = false
 
@@ -68,7 +70,7 @@ extension DistillLabCommand {
             return s
         }
 
-        struct Output: Codable { var record: TextTeacherRecord; var evaluation: TextEvaluation }
+        struct Output: Codable { var record: TextTeacherRecord?; var evaluation: TextEvaluation }
 
         func run() throws {
             BLAS.threads = common.threads
@@ -76,6 +78,11 @@ extension DistillLabCommand {
             let talk = !common.quiet && !json
             if talk { printError("text teacher: \(s.model), \(s.steps) steps × \(s.batchSize), lr \(s.optimizer.learningRate), format \(s.answerFormat.rawValue), \(common.threads) thread(s)") }
             var last = 0.0
+            if let load {
+                let model = try GPT.load(from: URL(fileURLWithPath: load))
+                try report(model, s, nil)
+                return
+            }
             let (model, record) = try TextTeacherCache.teacher(
                 for: s, cacheDirectory: noCache ? nil : URL(fileURLWithPath: cache),
                 progress: { p in
@@ -92,6 +99,11 @@ extension DistillLabCommand {
                 let t = record.training
                 printError("teacher \(record.source == .cached ? "loaded from cache" : "trained"): \(String(format: "%.1f s, %.0f tok/s, loss %.4f → %.4f", t.seconds, t.tokensPerSecond, t.firstLoss, t.finalLoss)) (key \(record.key.prefix(12)))")
             }
+            try report(model, s, record)
+        }
+
+        func report(_ model: GPT, _ s: TextTeacherSettings, _ record: TextTeacherRecord?) throws {
+            let talk = !common.quiet && !json
             for sub in s.suites where show > 0 {
                 let suite = try sub.suite()
                 for ex in suite.examples(split: .test, count: show, seed: s.seed) {
@@ -109,7 +121,9 @@ extension DistillLabCommand {
                 print(String(format: "%-10@ test exact match %.4f (%d/%d)", e.suite as NSString, e.accuracy, e.correct.filter { $0 }.count, e.correct.count))
             }
             if let b = eval.bitsPerByte { print(String(format: "Shakespeare test: %.3f bits/byte", b)) }
-            print(String(format: "training %.1f s (%.0f tok/s at %d thread(s)); evaluation %.1f s", record.training.seconds, record.training.tokensPerSecond, record.blasThreads, eval.seconds))
+            if let record {
+                print(String(format: "training %.1f s (%.0f tok/s at %d thread(s)); evaluation %.1f s", record.training.seconds, record.training.tokensPerSecond, record.blasThreads, eval.seconds))
+            }
         }
     }
 }
