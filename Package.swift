@@ -73,6 +73,12 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Text track's lab: the default teacher recipe, its cache, per-suite evaluation (greedy exact match,
+        // fidelity, bits per byte), the three students (seq-KD, top-k logit KD, honest reference), the bench.
+        .target(name: "DistillTextLab", dependencies: [
+            "DistillText", "DistillTasks", "DistillCore", "COpenBLAS",
+            .product(name: "Crypto", package: "swift-crypto"),  // SHA-256 cache keys
+        ]),
         // Declarative YAML experiment files and key=value overrides.
         .target(name: "DistillConfig", dependencies: ["DistillLab", "DistillNN", .product(name: "Yams", package: "Yams")]),
         // Sweeps: expansion, resumable sharded runs with shared baselines, collection into tables and SQLite.
@@ -84,7 +90,7 @@ let package = Package(
         .target(
             name: "DistillLabCommands",
             dependencies: ["DistillLab", "DistillConfig", "DistillSweep", "DistillReport", "DistillCore", "DistillNN", "DistillData",
-                           "DistillChat", "DistillServe", "DistillText",
+                           "DistillChat", "DistillServe", "DistillText", "DistillTasks", "DistillTextLab",
                            .product(name: "Yams", package: "Yams"),
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
@@ -96,6 +102,7 @@ let package = Package(
         .testTarget(name: "DistillNNTests", dependencies: ["DistillNN", "DistillCore"]),
         .testTarget(name: "DistillDataTests", dependencies: ["DistillData", "DistillCore"]),
         .testTarget(name: "DistillTextTests", dependencies: ["DistillText", "DistillCore"]),
+        .testTarget(name: "DistillTextLabTests", dependencies: ["DistillTextLab", "DistillText", "DistillTasks", "DistillCore"]),
         .testTarget(name: "DistillTasksTests", dependencies: ["DistillTasks", "DistillCore"]),
         .testTarget(name: "DistillChatTests", dependencies: ["DistillChat", "DistillText", "DistillTasks", "DistillCore", "DistillLab"]),
         // The server, called with curl and with the official `openai` Python package (Fixtures/*.py, run by python3).

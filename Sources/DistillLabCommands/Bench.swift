@@ -4,6 +4,8 @@ import DistillLab
 import DistillCore
 import DistillData
 import DistillNN
+import DistillText
+import DistillTextLab
 
 extension DistillLabCommand {
     struct Bench: ParsableCommand {
@@ -21,6 +23,14 @@ extension DistillLabCommand {
         var dataset = "fashion-mnist"
         @Flag(help: "Print the measurements as JSON.")
         var json = false
+        @Flag(help: "Time the text teacher instead: a training step of the default teacher's shape against its sgemm-only floor, and generation with and without the KV cache.")
+        var text = false
+        @Option(help: "With --text: the batch × sequence length of the timed step (default: the teacher's batch and context).")
+        var sequence: Int?
+        @Option(help: "With --text: a Python with PyTorch to run ../shared/bench/torch_tiny_gpt.py beside the bench at the same thread count (skipped when empty).")
+        var torchPython = ""
+        @Option(help: "With --text: the PyTorch bench script.")
+        var torchScript = "../shared/bench/torch_tiny_gpt.py"
 
         func validate() throws {
             guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
@@ -35,8 +45,76 @@ extension DistillLabCommand {
             var epochs: [Benchmark.EpochTiming]
         }
 
+        struct TextReport: Codable {
+            var blasCore: String
+            var threads: Int
+            var step: TextBenchmark.StepTiming
+            var generation: TextBenchmark.GenerationTiming
+            var torchTokensPerSecond: Double?
+            var torchTokensPerCPUSecond: Double?
+            var torch: String?
+        }
+
+        func runText() throws {
+            func say(_ s: String) { if !common.quiet && !json { print(s) } }
+            let teacher = TextTeacherSettings.standard
+            let T = sequence ?? teacher.model.context, B = teacher.batchSize
+            say("distill-lab bench --text: OpenBLAS \(BLAS.coreName) kernels, \(common.threads) thread\(common.threads == 1 ? "" : "s")")
+            let step = try TextBenchmark.trainingStep(config: teacher.model, batch: B, sequence: T)
+            say("training step \(teacher.model), batch \(B)×\(T):")
+            say(String(format: "  step %.1f ms median (%.1f best) = %.0f tok/s; sgemm-only floor %.1f ms = %.0f tok/s; step ÷ floor %.2f×",
+                       step.medianSeconds * 1e3, step.bestSeconds * 1e3, step.tokensPerSecond, step.sgemmFloorSeconds * 1e3,
+                       step.floorTokensPerSecond, step.overFloor))
+            say(String(format: "  CPU time: step %.1f ms = %.0f tok/CPU-s; floor %.1f ms; step ÷ floor %.2f× (CPU time does not count other processes' turns on the core)",
+                       step.cpuSecondsPerStep * 1e3, step.tokensPerCPUSecond, step.floorCPUSeconds * 1e3, step.cpuOverFloor))
+            let gen = try TextBenchmark.generation(config: teacher.model)
+            say(String(format: "generation (greedy, %d prompt + %d new tokens): KV cache %.0f tok/s, no cache %.0f tok/s (%.1f×)",
+                       gen.promptTokens, gen.generatedTokens, gen.kvCacheTokensPerSecond, gen.noCacheTokensPerSecond,
+                       gen.kvCacheTokensPerSecond / gen.noCacheTokensPerSecond))
+            var torchRate: Double? = nil, torchCPURate: Double? = nil, torchLine: String? = nil
+            if !torchPython.isEmpty {
+                let c = teacher.model
+                /// Runs the PyTorch bench for `steps` timed steps; returns its JSON and the CPU seconds it used.
+                func torch(_ steps: Int) throws -> ([String: Any]?, String, Double) {
+                    let p = Process()
+                    p.executableURL = URL(fileURLWithPath: torchPython)
+                    p.arguments = [torchScript, "--threads", "\(common.threads)", "--vocab", "\(c.vocabularySize)", "--context", "\(T)",
+                                   "--d-model", "\(c.channels)", "--heads", "\(c.heads)", "--layers", "\(c.layers)", "--batch", "\(B)",
+                                   "--steps", "\(steps)"]
+                    let pipe = Pipe()
+                    p.standardOutput = pipe
+                    let c0 = TextBenchmark.cpuSeconds(children: true)
+                    try p.run()
+                    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                    p.waitUntilExit()
+                    let line = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                    return (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], line, TextBenchmark.cpuSeconds(children: true) - c0)
+                }
+                let (short, _, cpuShort) = try torch(4)
+                let (obj, line, cpuLong) = try torch(14)
+                torchLine = line
+                if let obj, let r = obj["tokens_per_second"] as? Double, short != nil {
+                    torchRate = r
+                    // Ten more steps' CPU time (imports, model build and warm-up cancel out).
+                    let cpuPerStep = (cpuLong - cpuShort) / 10
+                    torchCPURate = Double(B * T) / cpuPerStep
+                    say(String(format: "PyTorch (%@, same shape, %d thread%@): %.0f tok/s wall, %.0f tok/CPU-s; distill-lab ÷ PyTorch %.2f× wall, %.2f× CPU",
+                               (obj["framework"] as? String ?? "torch") as NSString, common.threads, common.threads == 1 ? "" : "s",
+                               r, torchCPURate!, step.tokensPerSecond / r, step.tokensPerCPUSecond / torchCPURate!))
+                } else {
+                    say("PyTorch bench gave no JSON: \(line.prefix(200))")
+                }
+            }
+            if json {
+                let r = TextReport(blasCore: BLAS.coreName, threads: common.threads, step: step, generation: gen, torchTokensPerSecond: torchRate,
+                                    torchTokensPerCPUSecond: torchCPURate, torch: torchLine)
+                print(String(decoding: try JSONCoding.pretty(r), as: UTF8.self))
+            }
+        }
+
         func run() throws {
             BLAS.threads = common.threads
+            if text { return try runText() }
             let env = RunEnvironment.current(threads: common.threads)
             let check = Benchmark.kernelSelfCheck()
             guard check < 1e-4 else {

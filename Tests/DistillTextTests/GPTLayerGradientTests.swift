@@ -87,6 +87,26 @@ final class GPTLayerGradientTests: XCTestCase {
         XCTAssertGreaterThan(Self.check(&qkv, analytic: wrong, eps: 1e-3, probes: qkv.count) { f($0) }, 5e-2)
     }
 
+    /// Causal blocks of 2 query rows (over the visible key columns only) give the full products'
+    /// result and pass the same gradient check.
+    func testAttentionInRowBlocks() {
+        let (B, T, C, NH) = (2, 7, 8, 2)
+        var qkv = randn(B * T * 3 * C)
+        let r = randn(B * T * C)
+        func run(_ q: [Float], _ block: Int) -> ([Float], [Float]) {
+            var out = [Float](repeating: 0, count: B * T * C), att = [Float](repeating: 0, count: B * NH * T * T)
+            GPTLayers.attentionForward(&out, att: &att, qkv: q, B: B, T: T, C: C, NH: NH, rowBlock: block)
+            return (out, att)
+        }
+        let (full, attFull) = run(qkv, 64), (blocked, att) = run(qkv, 2)
+        for i in full.indices { XCTAssertEqual(full[i], blocked[i], accuracy: 1e-5) }
+        var dFull = [Float](repeating: 0, count: qkv.count), dBlocked = dFull, scratch = [Float](repeating: 0, count: T * T)
+        GPTLayers.attentionBackward(dqkv: &dFull, dout: r, qkv: qkv, att: attFull, scratch: &scratch, B: B, T: T, C: C, NH: NH, rowBlock: 64)
+        GPTLayers.attentionBackward(dqkv: &dBlocked, dout: r, qkv: qkv, att: att, scratch: &scratch, B: B, T: T, C: C, NH: NH, rowBlock: 2)
+        for i in dFull.indices { XCTAssertEqual(dFull[i], dBlocked[i], accuracy: 1e-5) }
+        XCTAssertLessThan(Self.check(&qkv, analytic: dBlocked, eps: 1e-3, probes: 120) { dotR(run($0, 2).0, r) }, 2e-2)
+    }
+
     func testGELUResidualEncoder() {
         var x = randn(50, 2)
         let r = randn(50)

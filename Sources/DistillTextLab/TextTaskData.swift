@@ -1,0 +1,132 @@
+import DistillCore
+import DistillTasks
+import DistillText
+import Foundation
+
+/// Task examples as training sequences: the chat layout of ``ChatTemplate`` with loss on the
+/// assistant's bytes only (not the prompt, not the tool result).
+public enum TextTaskData {
+    /// The training sequence of `example`, its assistant turns rewritten in `format`.
+    /// - Throws: `ChatTemplate.Error` for content holding a reserved byte (never for generated suites).
+    public static func trainingExample(_ example: TaskExample, format: TextAnswerFormat = .reference) throws -> GPTExample {
+        var turns = example.turns
+        if format == .columns, example.suite == "reasoning" {
+            turns = turns.map { $0.role == .assistant ? ChatMessage(.assistant, columnsText($0.content)) : $0 }
+        }
+        let r = try ChatTemplate.standard.render(prompt: example.messages, answer: turns)
+        return GPTExample(tokens: r.bytes.map { Int32($0) }, lossMask: r.lossMask.map { $0 ? 1 : 0 })
+    }
+
+    /// Examples `0..<count` of `split` for each suite of `suites`, in suite order.
+    public static func examples(_ suites: [TextSuiteSettings], split: TaskSplit, seed: UInt64,
+                                count: (TextSuiteSettings) -> Int) throws -> [(suite: String, examples: [TaskExample])] {
+        try suites.map { s in (s.name, try s.suite().examples(split: split, count: count(s), seed: seed)) }
+    }
+
+    /// Rewrites worked steps `a+b=r` / `a-b=r` as `a+b=[r reversed]r`: the digits least-significant
+    /// first (what a left-to-right decoder can compute column by column with the carry), then the
+    /// result as the reference writes it. Other lines are kept.
+    public static func columnsText(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            guard let eq = line.firstIndex(of: "="), !line.hasPrefix("answer") else { return String(line) }
+            let result = line[line.index(after: eq)...]
+            guard !result.isEmpty, result.allSatisfy(\.isNumber) else { return String(line) }
+            return line[...eq] + "[" + String(result.reversed()) + "]" + result
+        }.joined(separator: "\n")
+    }
+}
+
+/// Training batches whose length T follows the sequences in them (rounded up to 16, at most the
+/// context), from a seeded order over the examples: short suites do not pay for the longest one.
+///
+/// With `groups` (e.g. the suite of each example), every batch is drawn from one group: the group is
+/// drawn with probability proportional to its size, then its next `batchSize` examples (each group
+/// has its own shuffled order, reshuffled per pass). Without, one shuffled order over all examples.
+///
+/// One ``GPTBatch`` per distinct T is allocated the first time that T occurs and reused after, so a
+/// run allocates at most context/16 batches and nothing per step.
+public final class TextBatcher {
+    public let examples: [GPTExample]
+    public let batchSize: Int
+    public let context: Int
+    let softK: Int
+    var batches: [Int: GPTBatch] = [:]
+    var rng: RandomStream
+    /// Example indices of each group, each group's current order and position in it.
+    let members: [[Int]]
+    var orders: [[Int]]
+    var cursors: [Int]
+    var picked: [Int] = []
+    public var softWeight: Float = 0
+
+    /// - Parameter groups: a group id per example (0-based, dense), or nil for one group.
+    /// - Throws: ``GPTError/invalidBatch(_:)`` for no examples or sequences shorter than 2 tokens.
+    public init(examples: [GPTExample], batchSize: Int, context: Int, rng: RandomStream, groups: [Int]? = nil) throws {
+        guard !examples.isEmpty else { throw GPTError.invalidBatch("no training examples; pass at least one sequence") }
+        guard batchSize >= 1 else { throw GPTError.invalidBatch("batch size \(batchSize) must be at least 1") }
+        for (i, e) in examples.enumerated() where e.tokens.count < 2 {
+            throw GPTError.invalidBatch("example \(i) has \(e.tokens.count) token(s); each needs at least 2")
+        }
+        self.examples = examples; self.batchSize = batchSize; self.context = context; self.rng = rng
+        softK = examples.map(\.softK).max() ?? 0
+        if let groups {
+            guard groups.count == examples.count, let g = groups.max(), groups.allSatisfy({ $0 >= 0 }) else {
+                throw GPTError.invalidBatch("groups needs one non-negative id per example (\(groups.count) for \(examples.count))")
+            }
+            var m = Array(repeating: [Int](), count: g + 1)
+            for (i, x) in groups.enumerated() { m[x].append(i) }
+            members = m.filter { !$0.isEmpty }
+        } else {
+            members = [Array(examples.indices)]
+        }
+        orders = members.map { _ in [] }
+        cursors = members.map { _ in 0 }
+        picked.reserveCapacity(batchSize)
+    }
+
+    /// The largest T any batch can take (for `GPT.reserve`).
+    public var maxT: Int { min(context, roundUp(examples.map { $0.tokens.count - 1 }.max()!)) }
+
+    func roundUp(_ n: Int) -> Int { min(context, (n + 15) / 16 * 16) }
+
+    /// The next batch: `batchSize` examples of the shuffled order (reshuffled each epoch), truncated to
+    /// the context and padded with masked-out positions.
+    public func next() -> GPTBatch {
+        picked.removeAll(keepingCapacity: true)
+        var g = 0
+        if members.count > 1 {
+            var r = rng.int(below: examples.count)
+            while r >= members[g].count { r -= members[g].count; g += 1 }
+        }
+        for _ in 0..<batchSize {
+            if cursors[g] == orders[g].count { orders[g] = rng.permutation(members[g].count).map { members[g][$0] }; cursors[g] = 0 }
+            picked.append(orders[g][cursors[g]]); cursors[g] += 1
+        }
+        let T = roundUp(picked.map { examples[$0].tokens.count - 1 }.max()!)
+        let batch: GPTBatch
+        if let b = batches[T] { batch = b } else { batch = GPTBatch(B: batchSize, T: T, softK: softK); batches[T] = batch }
+        batch.softWeight = softWeight
+        let K = softK
+        for (b, index) in picked.enumerated() {
+            let e = examples[index]
+            let n = min(e.tokens.count - 1, T)
+            for t in 0..<T {
+                let i = b * T + t
+                if t < n {
+                    batch.tokens[i] = e.tokens[t]; batch.targets[i] = e.tokens[t + 1]
+                    batch.mask[i] = e.lossMask?[t + 1] ?? 1
+                } else {
+                    batch.tokens[i] = 0; batch.targets[i] = 0; batch.mask[i] = 0
+                }
+                if K > 0 {
+                    let has = t < n && e.softK == K
+                    for j in 0..<K {
+                        batch.softIDs[i * K + j] = has ? e.softIDs![t * K + j] : 0
+                        batch.softProbs[i * K + j] = has ? e.softProbs![t * K + j] : 0
+                    }
+                }
+            }
+        }
+        return batch
+    }
+}
