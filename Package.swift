@@ -76,7 +76,7 @@ let package = Package(
         // Text track's lab: the default teacher recipe, its cache, per-suite evaluation (greedy exact match,
         // fidelity, bits per byte), the three students (seq-KD, top-k logit KD, honest reference), the bench.
         .target(name: "DistillTextLab", dependencies: [
-            "DistillText", "DistillTasks", "DistillCore", "COpenBLAS",
+            "DistillText", "DistillTasks", "DistillCore", "DistillChat", "DistillLab", "COpenBLAS",
             .product(name: "Crypto", package: "swift-crypto"),  // SHA-256 cache keys
         ]),
         // Declarative YAML experiment files and key=value overrides.
@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "DistillNNTests", dependencies: ["DistillNN", "DistillCore"]),
         .testTarget(name: "DistillDataTests", dependencies: ["DistillData", "DistillCore"]),
         .testTarget(name: "DistillTextTests", dependencies: ["DistillText", "DistillCore"]),
-        .testTarget(name: "DistillTextLabTests", dependencies: ["DistillTextLab", "DistillText", "DistillTasks", "DistillCore"]),
+        .testTarget(name: "DistillTextLabTests", dependencies: ["DistillTextLab", "DistillText", "DistillTasks", "DistillCore", "DistillChat", "DistillLab"]),
         .testTarget(name: "DistillTasksTests", dependencies: ["DistillTasks", "DistillCore"]),
         .testTarget(name: "DistillChatTests", dependencies: ["DistillChat", "DistillText", "DistillTasks", "DistillCore", "DistillLab"]),
         // The server, called with curl and with the official `openai` Python package (Fixtures/*.py, run by python3).

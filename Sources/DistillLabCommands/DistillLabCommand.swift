@@ -10,7 +10,7 @@ public struct DistillLabCommand: ParsableCommand {
         commandName: "distill-lab",
         abstract: "Measure what distillation defenses cost a thief and honest users.",
         version: DistillLabVersion.current,
-        subcommands: [Train.self, Sweep.self, Collect.self, ReportCommand.self, Verify.self, Defenses.self, Attacks.self, Bench.self, Serve.self, TextTeacherCommand.self],
+        subcommands: [Train.self, Sweep.self, Collect.self, ReportCommand.self, Verify.self, Defenses.self, Attacks.self, Bench.self, Serve.self, TextCommand.self],
         defaultSubcommand: Train.self
     )
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DistillTextLab
 import Foundation
 import Yams
 import DistillCore
@@ -10,10 +11,8 @@ import DistillServe
 /// Where `distill-lab serve` gets its teacher when no `--model` is given.
 ///
 /// The lab's default text teacher (trained on the task suites, or loaded from
-/// the experiment cache) is wired here: set `makeDefault` to a function that
-/// returns it (reporting progress through the given closure, on standard
-/// error). Until then `serve` without `--model` fails with one error that
-/// says to pass `--model`.
+/// the experiment cache) is used unless `makeDefault` is set (tests set it to
+/// a tiny model so that they need not train the default teacher).
 public enum ServeTeacher {
     nonisolated(unsafe) public static var makeDefault: ((_ progress: @escaping (String) -> Void) throws -> GPT)? = nil
 }
@@ -47,6 +46,8 @@ extension DistillLabCommand {
         var tokens: Int?
         @Option(help: "The teacher: a GPT saved by GPT.save (.safetensors). Default: the lab's default text teacher.")
         var model: String?
+        @Option(help: "The default teacher's cache folder (trained there on first use, loaded after; as `text train`'s OUTPUT/_cache).")
+        var cache = "runs/_cache"
         @Option(name: .customLong("model-name"), help: "The model id clients must send (listed by GET /v1/models).")
         var modelName = "distill-teacher"
         @Option(help: "Append every exchange to this JSONL file (one line per exchange: account, request, response, tokens).")
@@ -126,10 +127,20 @@ extension DistillLabCommand {
                     throw CommandError("cannot load --model '\(path)' as a GPT: \(error)")
                 }
             }
-            guard let make = ServeTeacher.makeDefault else {
-                throw CommandError("the default text teacher is not available in this build yet; pass --model FILE.safetensors (a GPT saved by GPT.save)")
-            }
-            return try make { if !common.quiet { printError($0) } }
+            if let make = ServeTeacher.makeDefault { return try make { if !common.quiet { printError($0) } } }
+            BLAS.threads = common.threads
+            var last = 0.0
+            do {
+                let (teacher, record) = try TextTeacherCache.teacher(
+                    for: .standard, cacheDirectory: URL(fileURLWithPath: cache),
+                    progress: { p in
+                        guard !common.quiet, p.elapsedSeconds - last >= 10 || p.step == p.steps else { return }
+                        last = p.elapsedSeconds
+                        printError(String(format: "training the default teacher: step %d/%d, loss %.4f, %.0f tok/s", p.step, p.steps, p.loss, p.tokensPerSecond))
+                    }, notice: { printError($0) })
+                if !common.quiet { printError("default teacher \(record.source == .cached ? "loaded from" : "trained into") \(cache) (key \(record.key.prefix(12)))") }
+                return teacher
+            } catch let e as TextLabError { throw CommandError(e.description) }
         }
 
         func makeServer() throws -> ChatServer {

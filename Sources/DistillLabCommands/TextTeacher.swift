@@ -11,7 +11,7 @@ extension DistillLabCommand {
     /// behind the default and full recipes.
     struct TextTeacherCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "text-teacher",
+            commandName: "teacher",
             abstract: "Train or load the text teacher (cached) and report its exact match per suite.")
 
         @OptionGroup var common: CommonOptions
@@ -29,10 +29,12 @@ extension DistillLabCommand {
         var shape: String?
         @Option(help: "Override the answer format (reference or columns).")
         var answerFormat: String?
+        @Option(help: "Override every suite's difficulty (1...5).")
+        var difficulty: Int?
         @Option(help: "Test examples graded per suite.")
         var testExamples = 200
         @Option(help: "Teacher cache folder.")
-        var cache = "runs/cache"
+        var cache = "runs/_cache"
         @Flag(help: "Always train; write nothing.")
         var noCache = false
         @Flag(help: "Also measure bits per byte on the Shakespeare test chunks.")
@@ -41,6 +43,8 @@ extension DistillLabCommand {
         var evalEvery = 0
         @Option(help: "Print the first N test prompts' greedy answers per suite (to read what the teacher does).")
         var show = 0
+        @Option(help: "Print the first N training sequences per suite as the teacher sees them (with --json: one JSON line each, tokens and loss mask), then stop.")
+        var printData = 0
         @Option(help: "Evaluate this saved model (safetensors) instead of training or loading the cached teacher.")
         var load: String?
         @Flag(help: "Print the record and evaluation as JSON.")
@@ -57,9 +61,9 @@ extension DistillLabCommand {
             if let batchSize { s.batchSize = batchSize }
             if let learningRate { s.optimizer.learningRate = learningRate; s.optimizer.minLearningRate = learningRate / 10 }
             if let trainExamples { s.suites = s.suites.map { var x = $0; x.trainExamples = trainExamples; return x } }
-            s.suites = s.suites.map { var x = $0; x.testExamples = testExamples; return x }
+            s.suites = s.suites.map { var x = $0; x.testExamples = testExamples; x.difficulty = difficulty ?? x.difficulty; return x }
             if let answerFormat {
-                guard let f = TextAnswerFormat(rawValue: answerFormat) else { throw ValidationError("--answer-format must be reference or columns") }
+                guard let f = TextAnswerFormat(rawValue: answerFormat) else { throw ValidationError("--answer-format must be reference, columns or scratch") }
                 s.answerFormat = f
             }
             if let shape {
@@ -78,6 +82,24 @@ extension DistillLabCommand {
             let talk = !common.quiet && !json
             if talk { printError("text teacher: \(s.model), \(s.steps) steps × \(s.batchSize), lr \(s.optimizer.learningRate), format \(s.answerFormat.rawValue), \(common.threads) thread(s)") }
             var last = 0.0
+            if printData > 0 {
+                for sub in s.suites {
+                    for ex in try sub.suite().examples(split: .train, count: printData, seed: s.seed) {
+                        let r = try TextTaskData.trainingExample(ex, format: s.answerFormat)
+                        if json {
+                            struct Line: Codable { var suite: String; var tokens: [Int32]; var lossMask: [Float] }
+                            print(String(decoding: try JSONCoding.compact(Line(suite: sub.name, tokens: r.tokens, lossMask: r.lossMask ?? [])), as: UTF8.self))
+                            continue
+                        }
+                        let text = String(decoding: r.tokens.map { UInt8($0) }, as: UTF8.self)
+                        print("[\(sub.name)] " + text.map { c -> String in
+                            guard let a = c.asciiValue, a < 0x20, a != 0x0A else { return String(c) }
+                            return ["\u{11}": "<system>", "\u{12}": "<user>", "\u{13}": "<assistant>", "\u{14}": "<tool>", "\u{1E}": "<end>"][String(c)] ?? "?"
+                        }.joined() + " (\(r.tokens.count) tokens)")
+                    }
+                }
+                return
+            }
             if let load {
                 let model = try GPT.load(from: URL(fileURLWithPath: load))
                 try report(model, s, nil)

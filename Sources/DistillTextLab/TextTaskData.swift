@@ -13,8 +13,22 @@ public enum TextTaskData {
         if format == .columns, example.suite == "reasoning" {
             turns = turns.map { $0.role == .assistant ? ChatMessage(.assistant, columnsText($0.content)) : $0 }
         }
+        if format == .scratch { turns = scratchTurns(example) }
         let r = try ChatTemplate.standard.render(prompt: example.messages, answer: turns)
         return GPTExample(tokens: r.bytes.map { Int32($0) }, lossMask: r.lossMask.map { $0 ? 1 : 0 })
+    }
+
+    /// `example`'s assistant turns in the ``TextAnswerFormat/scratch`` format.
+    public static func scratchTurns(_ example: TaskExample) -> [ChatMessage] {
+        switch example.suite {
+        case "reasoning":
+            return example.turns.map { $0.role == .assistant ? ChatMessage(.assistant, ScratchFormat.reasoning($0.content)) : $0 }
+        case "coding" where example.messages.first?.content == CodingSuite.outputPrompt:
+            guard let program = example.messages.last?.content else { return example.turns }
+            return example.turns.map { $0.role == .assistant ? ChatMessage(.assistant, ScratchFormat.codingTrace(program: program, trace: $0.content)) : $0 }
+        default:
+            return example.turns
+        }
     }
 
     /// Examples `0..<count` of `split` for each suite of `suites`, in suite order.

@@ -43,6 +43,9 @@ public enum TextAnswerFormat: String, Codable, Sendable, CaseIterable {
     /// Reasoning steps also spell each sum/difference out least-significant digit first with the
     /// carries (`456+789: 6+9=15 c1, ...`): the order in which a left-to-right decoder can compute them.
     case columns
+    /// Every sum, difference and product by a digit worked column by column with its carries, in
+    /// reasoning steps and in coding traces (``ScratchFormat``).
+    case scratch
 }
 
 /// Everything that determines a trained text teacher: its shape, its optimisation recipe, its data

@@ -132,4 +132,27 @@ final class GPTModelTests: XCTestCase {
         let stopped = try m.generate(prompt: [1, 2], maxTokens: 6, sampling: s, rng: &g)
         XCTAssertEqual(stopped.tokens, []); XCTAssertEqual(stopped.finishReason, .stop)
     }
+
+    /// Past the attention's row blocks (64 rows) and in a batch of several sequences of different lengths:
+    /// the training forward's logits equal the KV cache's, position by position.
+    func testKVCacheMatchesBatchedForwardPastTheRowBlocks() throws {
+        var rng = RandomStream(seed: 3, label: "init")
+        let cfg = try GPTConfig(context: 256, channels: 32, heads: 4, layers: 2)
+        let m = GPT(config: cfg, rng: &rng)
+        for i in 0..<m.parameterCount { m.parameters[i] += Float(0.05 * rng.normal()) }
+        let T = 160, B = 3
+        let batch = GPTBatch(B: B, T: T)
+        for i in 0..<(B * T) { batch.tokens[i] = Int32(rng.int(below: 256)) }
+        try m.forward(batch)
+        var worst: Float = 0
+        for b in 0..<B {
+            let cache = GPTKVCache(config: cfg)
+            for t in 0..<T {
+                try m.append(batch.tokens[b * T + t], to: cache)
+                let full = m.logits(b: b, t: t)
+                for j in 0..<256 { worst = max(worst, abs(full[j] - cache.logits[j])) }
+            }
+        }
+        XCTAssertLessThan(worst, 1e-4)
+    }
 }

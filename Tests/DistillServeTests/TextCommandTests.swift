@@ -1,0 +1,38 @@
+import XCTest
+@testable import DistillLabCommands
+import DistillTextLab
+
+/// `distill-lab text train`'s settings: files and overrides replace the keys they name; a key that is
+/// not a setting, or a bad value, is one error naming it.
+final class TextCommandTests: XCTestCase {
+    func message(_ body: () throws -> Void) -> String {
+        do { try body(); return "" } catch { return "\(error)" }
+    }
+
+    func testNoArgumentsIsTheDefaultAndOverridesAndFilesEditTheKeysTheyName() throws {
+        XCTAssertEqual(try DistillLabCommand.TextTrain.parse([]).resolvedSettings(), .standard)
+        let s = try DistillLabCommand.TextTrain.parse(["--budget", "40", "student.steps=70", "attack.curve=[10, 20]"]).resolvedSettings()
+        XCTAssertEqual(s.attack.budget, 40)
+        XCTAssertEqual(s.student.steps, 70)
+        XCTAssertEqual(s.attack.curve, [10, 20])
+        XCTAssertEqual(s.teacher, TextTeacherSettings.standard)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("text-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try "attack:\n  budget: 90\n  temperature: 0.5\ntestExamples: 30\n".write(to: file, atomically: true, encoding: .utf8)
+        let f = try DistillLabCommand.TextTrain.parse(["--config", file.path, "attack.budget=70"]).resolvedSettings()
+        XCTAssertEqual(f.attack.budget, 70)  // the override comes last
+        XCTAssertEqual(f.attack.temperature, 0.5)
+        XCTAssertEqual(f.testExamples, 30)
+        XCTAssertEqual(f.attack.topLogprobs, TextAttackSettings().topLogprobs)
+        // The subcommand is the default of `text`.
+        XCTAssertTrue(try DistillLabCommand.parseAsRoot(["text", "attack.budget=5"]) is DistillLabCommand.TextTrain)
+    }
+
+    func testBadKeysAndValuesAreOneErrorNamingThem() {
+        XCTAssertTrue(message { _ = try DistillLabCommand.TextTrain.parse(["attack.budgit=5"]).resolvedSettings() }.contains("unknown text setting attack.budgit"))
+        XCTAssertTrue(message { _ = try DistillLabCommand.TextTrain.parse(["attack.budget=0"]).resolvedSettings() }.contains("attack.budget"))
+        XCTAssertTrue(message { _ = try DistillLabCommand.TextTrain.parse(["attack.budget=many"]).resolvedSettings() }.contains("attack.budget"))
+        XCTAssertTrue(message { _ = try DistillLabCommand.TextTrain.parse(["budget"]).resolvedSettings() }.contains("key.path=value"))
+        XCTAssertTrue(message { _ = try DistillLabCommand.TextTrain.parse(["--config", "/nonexistent.yaml"]).resolvedSettings() }.contains("cannot read --config"))
+    }
+}
