@@ -24,7 +24,7 @@ extension DistillLabCommand {
             With no options: the default teacher (cached under OUTPUT/_cache after the first run), an attacker \
             with 600 exchanges over the reasoning, tool-use and coding suites, and three students (seq-kd on the \
             sampled answers, logit-kd on the top-5 log-probs, the honest reference on the true answers), also \
-            trained at 150 and 300 exchanges for the accuracy-against-budget curve.
+            trained at 200 exchanges for the accuracy-against-budget curve.
             """)
 
         @OptionGroup var common: CommonOptions
@@ -126,32 +126,35 @@ enum TextResultTable {
     static func render(_ r: TextExperimentResult, settings: TextExperimentSettings, runDirectory: String?) -> String {
         var out: [String] = []
         let suites = r.teacher.suites.map(\.suite)
-        func pct(_ x: Double?) -> String { x.map { String(format: "%5.1f%%", 100 * $0) } ?? "     -" }
-        func bpb(_ m: TextModelScores) -> String { m.bitsPerByte.map { String(format: "%.3f", $0) } ?? "-" }
-        out.append("Text track: teacher \(r.teacherSource), \(settings.testExamples) test examples per suite; exact match (fidelity to the teacher)")
-        out.append("model".padding(toLength: 12, withPad: " ", startingAt: 0) + suites.map { $0.padding(toLength: 18, withPad: " ", startingAt: 0) }.joined() + "bits/byte")
+        func pct(_ x: Double?) -> String { x.map { String(format: "%.1f%%", 100 * $0) } ?? "-" }
+        func row(_ cells: [String]) -> String { "| " + cells.joined(separator: " | ") + " |" }
+        out.append("Text track: teacher \(r.teacherSource) (key \(r.teacherKey.prefix(12))), \(settings.testExamples) test examples per suite; "
+                   + "exact match, with fidelity to the teacher's final answers in brackets; students trained from \(settings.attack.budget) exchanges.")
+        out.append("")
+        out.append(row(["model"] + suites + ["bits/byte"]))
+        out.append(row(Array(repeating: "--:", count: suites.count + 2).enumerated().map { $0.offset == 0 ? ":--" : $0.element }))
         for m in [r.teacher] + r.students {
-            var line = m.model.padding(toLength: 12, withPad: " ", startingAt: 0)
-            for s in m.suites { line += (pct(s.accuracy) + (s.fidelity.map { " (" + pct($0).trimmingCharacters(in: .whitespaces) + ")" } ?? "")).padding(toLength: 18, withPad: " ", startingAt: 0) }
-            out.append(line + bpb(m))
+            out.append(row([m.model] + m.suites.map { s in pct(s.accuracy) + (s.fidelity.map { " (\(pct($0)))" } ?? "") }
+                           + [m.bitsPerByte.map { String(format: "%.3f", $0) } ?? "-"]))
         }
         if r.curve.count > r.students.count {
-            out.append("")
-            out.append("Accuracy against the budget (mean exact match over the suites):")
-            let budgets = Array(Set(r.curve.compactMap(\.budget))).sorted()
             var models: [String] = []
             for m in r.curve.map(\.model) where !models.contains(m) { models.append(m) }
-            out.append("exchanges".padding(toLength: 12, withPad: " ", startingAt: 0) + models.map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) }.joined())
-            for b in budgets {
-                out.append("\(b)".padding(toLength: 12, withPad: " ", startingAt: 0) + models.map { m in
-                    pct(r.curve.first { $0.budget == b && $0.model == m }?.meanAccuracy).padding(toLength: 12, withPad: " ", startingAt: 0)
-                }.joined())
+            out.append("")
+            out.append("Accuracy against the budget (mean exact match over the suites):")
+            out.append("")
+            out.append(row(["exchanges"] + models))
+            out.append(row([":--"] + models.map { _ in "--:" }))
+            for b in Array(Set(r.curve.compactMap(\.budget))).sorted() {
+                out.append(row(["\(b)"] + models.map { m in pct(r.curve.first { $0.budget == b && $0.model == m }?.meanAccuracy) }))
             }
         }
         out.append("")
-        let ex = r.spend.map(\.exchanges).reduce(0, +), tok = r.spend.map { $0.promptTokens + $0.completionTokens }.reduce(0, +)
-        out.append("Attacker spent \(ex) exchanges, \(tok) tokens: " + r.spend.map { "\($0.suite) \($0.exchanges) (\($0.tasks) tasks, \($0.promptTokens + $0.completionTokens) tokens)" }.joined(separator: ", "))
-        out.append(String(format: "Run time %.1f s", r.seconds) + (runDirectory.map { "; run directory \($0)" } ?? ""))
+        out.append(row(["suite", "tasks", "exchanges", "prompt tokens", "completion tokens"]))
+        out.append(row([":--", "--:", "--:", "--:", "--:"]))
+        for x in r.spend { out.append(row([x.suite, "\(x.tasks)", "\(x.exchanges)", "\(x.promptTokens)", "\(x.completionTokens)"])) }
+        out.append("")
+        out.append(String(format: "Run time %.1f s", r.seconds) + (runDirectory.map { "; run directory \($0)" } ?? "") + ".")
         return out.joined(separator: "\n")
     }
 }

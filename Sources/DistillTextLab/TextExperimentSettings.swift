@@ -17,7 +17,7 @@ public struct TextAttackSettings: Codable, Equatable, Sendable {
     /// `max_tokens` of each request.
     public var maxTokens: Int
 
-    public init(budget: Int = 600, curve: [Int] = [150, 300], temperature: Double = 0, topLogprobs: Int = 5, maxTokens: Int = 200) {
+    public init(budget: Int = 600, curve: [Int] = [200], temperature: Double = 0, topLogprobs: Int = 5, maxTokens: Int = 200) {
         self.budget = budget; self.curve = curve; self.temperature = temperature; self.topLogprobs = topLogprobs; self.maxTokens = maxTokens
     }
 

@@ -62,9 +62,9 @@ public struct TextStudentSettings: Codable, Equatable, Sendable {
     /// The default student: 2 layers, d 64, the teacher's context.
     public static var standard: TextStudentSettings {
         var o = GPTOptimizerSettings()
-        o.learningRate = 3e-3; o.minLearningRate = 3e-4; o.warmupSteps = 30; o.weightDecay = 0.1
+        o.learningRate = 3e-3; o.minLearningRate = 3e-4; o.warmupSteps = 15; o.weightDecay = 0.1
         return TextStudentSettings(model: try! GPTConfig(context: 256, channels: 64, heads: 4, layers: 2),
-                                   steps: 600, batchSize: 32, optimizer: o)
+                                   steps: 150, batchSize: 16, optimizer: o)
     }
 
     /// - Throws: ``TextLabError/invalidSetting(key:value:fix:)`` naming the bad key.

@@ -46,6 +46,18 @@ final class NotebookScriptTests: XCTestCase {
         return lines[(sep + 1)...].filter { $0.hasPrefix("|") }
     }
 
+    /// 07 runs the text track (a toy teacher in quick mode): its table has the teacher and the three
+    /// students, the budget curve, and the attacker's spend summing to the budget (24 exchanges).
+    func testTextBaselinesScript() throws {
+        let out = try runQuick("07-text-baselines")
+        let table = try String(contentsOf: out.appendingPathComponent("results.md"), encoding: .utf8)
+        for model in ["| teacher |", "| seq-kd |", "| logit-kd |", "| reference |", "| 12 |", "| 24 |"] { XCTAssertTrue(table.contains(model), model) }
+        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("text/results.json"))) as! [String: Any]
+        let spend = results["spend"] as! [[String: Any]]
+        XCTAssertEqual(spend.map { $0["exchanges"] as! Int }.reduce(0, +), 24)
+        XCTAssertEqual((results["curve"] as! [Any]).count, 6)
+    }
+
     func testBaselinesScript() throws {
         let out = try runQuick("01-baselines")
         var parts = ["digits"]

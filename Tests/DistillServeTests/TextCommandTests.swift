@@ -28,6 +28,16 @@ final class TextCommandTests: XCTestCase {
         XCTAssertTrue(try DistillLabCommand.parseAsRoot(["text", "attack.budget=5"]) is DistillLabCommand.TextTrain)
     }
 
+    func testTheNotebooksFullRecipeFileReads() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Notebooks-as-scripts/experiments/text-full.yaml")
+        let s = try DistillLabCommand.TextTrain.parse(["--config", file.path]).resolvedSettings()
+        XCTAssertEqual(s.teacher.steps, 6000)
+        XCTAssertEqual(s.teacher.suites.map(\.trainExamples), [60_000, 60_000, 60_000])
+        XCTAssertEqual(s.attack.budgets, [100, 300, 1000, 3000])
+        XCTAssertEqual(s.teacher.model, TextTeacherSettings.standard.model)
+    }
+
     func testBadKeysAndValuesAreOneErrorNamingThem() {
         XCTAssertTrue(message { _ = try DistillLabCommand.TextTrain.parse(["attack.budgit=5"]).resolvedSettings() }.contains("unknown text setting attack.budgit"))
         XCTAssertTrue(message { _ = try DistillLabCommand.TextTrain.parse(["attack.budget=0"]).resolvedSettings() }.contains("attack.budget"))
