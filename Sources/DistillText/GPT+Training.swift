@@ -138,25 +138,10 @@ public final class GPTTrainer {
     /// Fills the batch with the next `B` examples of the shuffled order (reshuffled each epoch);
     /// sequences are truncated to T+1 tokens and padded with masked-out positions.
     public func nextBatch() {
-        let (B, T, K) = (batch.B, batch.T, batch.softK)
-        for b in 0..<B {
+        for b in 0..<batch.B {
             if cursor == order.count { order = rng.permutation(examples.count); cursor = 0 }
             let e = examples[order[cursor]]; cursor += 1
-            let n = min(e.tokens.count - 1, T)
-            for t in 0..<T {
-                let i = b * T + t
-                if t < n {
-                    batch.tokens[i] = e.tokens[t]; batch.targets[i] = e.tokens[t + 1]
-                    batch.mask[i] = e.lossMask?[t + 1] ?? 1
-                } else {
-                    batch.tokens[i] = 0; batch.targets[i] = 0; batch.mask[i] = 0
-                }
-                for j in 0..<K {
-                    let has = t < n && e.softK > 0
-                    batch.softIDs[i * K + j] = has ? e.softIDs![t * K + j] : 0
-                    batch.softProbs[i * K + j] = has ? e.softProbs![t * K + j] : 0
-                }
-            }
+            batch.setRow(b, to: e)
         }
     }
 
@@ -173,5 +158,28 @@ public final class GPTTrainer {
             onStep?(model.step, loss)
         }
         return losses
+    }
+}
+
+extension GPTBatch {
+    /// Row `b` holds `e` (truncated to T, padded with masked-out positions); its top-k targets when
+    /// `e` has exactly this batch's k, none (zeros) otherwise.
+    public func setRow(_ b: Int, to e: GPTExample) {
+        let K = softK
+        let n = min(e.tokens.count - 1, T)
+        let has = e.softK == K && K > 0
+        for t in 0..<T {
+            let i = b * T + t
+            if t < n {
+                tokens[i] = e.tokens[t]; targets[i] = e.tokens[t + 1]
+                mask[i] = e.lossMask?[t + 1] ?? 1
+            } else {
+                tokens[i] = 0; targets[i] = 0; mask[i] = 0
+            }
+            for j in 0..<K {
+                softIDs[i * K + j] = has && t < n ? e.softIDs![t * K + j] : 0
+                softProbs[i * K + j] = has && t < n ? e.softProbs![t * K + j] : 0
+            }
+        }
     }
 }

@@ -120,27 +120,7 @@ public final class TextBatcher {
         let batch: GPTBatch
         if let b = batches[T] { batch = b } else { batch = GPTBatch(B: batchSize, T: T, softK: softK); batches[T] = batch }
         batch.softWeight = softWeight
-        let K = softK
-        for (b, index) in picked.enumerated() {
-            let e = examples[index]
-            let n = min(e.tokens.count - 1, T)
-            for t in 0..<T {
-                let i = b * T + t
-                if t < n {
-                    batch.tokens[i] = e.tokens[t]; batch.targets[i] = e.tokens[t + 1]
-                    batch.mask[i] = e.lossMask?[t + 1] ?? 1
-                } else {
-                    batch.tokens[i] = 0; batch.targets[i] = 0; batch.mask[i] = 0
-                }
-                if K > 0 {
-                    let has = t < n && e.softK == K
-                    for j in 0..<K {
-                        batch.softIDs[i * K + j] = has ? e.softIDs![t * K + j] : 0
-                        batch.softProbs[i * K + j] = has ? e.softProbs![t * K + j] : 0
-                    }
-                }
-            }
-        }
+        for (b, index) in picked.enumerated() { batch.setRow(b, to: examples[index]) }
         return batch
     }
 }
