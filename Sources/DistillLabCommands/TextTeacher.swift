@@ -29,6 +29,8 @@ extension DistillLabCommand {
         var shape: String?
         @Option(help: "Override the answer format (reference or columns).")
         var answerFormat: String?
+        @Flag(help: "Mix the suites in every batch (default: one suite per batch).")
+        var mixedBatches = false
         @Option(help: "Override every suite's difficulty (1...5).")
         var difficulty: Int?
         @Option(help: "Test examples graded per suite.")
@@ -61,6 +63,7 @@ extension DistillLabCommand {
             if let batchSize { s.batchSize = batchSize }
             if let learningRate { s.optimizer.learningRate = learningRate; s.optimizer.minLearningRate = learningRate / 10 }
             if let trainExamples { s.suites = s.suites.map { var x = $0; x.trainExamples = trainExamples; return x } }
+            if mixedBatches { s.mixedBatches = true }
             s.suites = s.suites.map { var x = $0; x.testExamples = testExamples; x.difficulty = difficulty ?? x.difficulty; return x }
             if let answerFormat {
                 guard let f = TextAnswerFormat(rawValue: answerFormat) else { throw ValidationError("--answer-format must be reference, columns or scratch") }

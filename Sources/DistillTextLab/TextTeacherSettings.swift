@@ -62,6 +62,9 @@ public struct TextTeacherSettings: Codable, Equatable, Sendable {
     public var seed: UInt64
     /// Stop when the loss exceeds this multiple of its running minimum after warmup (exploding loss).
     public var divergenceFactor: Float
+    /// true: batches mix the suites (one shuffled order over all examples); nil/false: every batch
+    /// is drawn from one suite. Optional so that settings without it keep their cache key.
+    public var mixedBatches: Bool?
 
     public init(model: GPTConfig, steps: Int, batchSize: Int, optimizer: GPTOptimizerSettings,
                 suites: [TextSuiteSettings], answerFormat: TextAnswerFormat = .reference, seed: UInt64 = 0,
