@@ -68,16 +68,17 @@ public struct TextTeacherSettings: Codable, Equatable, Sendable {
 
     public init(model: GPTConfig, steps: Int, batchSize: Int, optimizer: GPTOptimizerSettings,
                 suites: [TextSuiteSettings], answerFormat: TextAnswerFormat = .reference, seed: UInt64 = 0,
-                divergenceFactor: Float = 4) {
+                divergenceFactor: Float = 4, mixedBatches: Bool? = nil) {
         self.model = model; self.steps = steps; self.batchSize = batchSize; self.optimizer = optimizer
         self.suites = suites; self.answerFormat = answerFormat; self.seed = seed; self.divergenceFactor = divergenceFactor
+        self.mixedBatches = mixedBatches
         self.optimizer.totalSteps = steps
     }
 
     /// The default teacher: the recipe the first `text train` run uses. Measured (1 BLAS thread,
-    /// 200 test examples per suite): reasoning 0%, tool use 9%, coding 38% after 1500 steps, 1613 s
-    /// on a shared 2-core machine (1000 s of CPU) — far from the 90% target; the `columns` format
-    /// is the best of the three measured at this length (reference 0/5.5/38.5%, scratch 0/2.5/19%).
+    /// 200 test examples per suite): reasoning 0%, tool use 19%, coding 55% after 1500 mixed-suite
+    /// batches, 1548 s on a shared 2-core machine — far from the 90% target. One suite per batch
+    /// did worse (columns 0/9/38%, reference 0/5.5/38.5%, scratch 0/2.5/19%).
     public static var standard: TextTeacherSettings {
         var o = GPTOptimizerSettings()
         o.learningRate = 3e-3; o.minLearningRate = 3e-4; o.warmupSteps = 50; o.weightDecay = 0.1; o.gradientClip = 1
@@ -85,7 +86,7 @@ public struct TextTeacherSettings: Codable, Equatable, Sendable {
             model: try! GPTConfig(context: 256, channels: 128, heads: 4, layers: 4),
             steps: 1500, batchSize: 32, optimizer: o,
             suites: ["reasoning", "tool-use", "coding"].map { TextSuiteSettings(name: $0, trainExamples: 20_000) },
-            answerFormat: .columns, seed: 0)
+            answerFormat: .columns, seed: 0, mixedBatches: true)
     }
 
     /// The notebook's longer recipe (same shape and data, more steps).
