@@ -29,8 +29,8 @@ extension DistillLabCommand {
         var shape: String?
         @Option(help: "Override the answer format (reference or columns).")
         var answerFormat: String?
-        @Flag(help: "Mix the suites in every batch (default: one suite per batch).")
-        var mixedBatches = false
+        @Option(help: "mixed (every batch mixes the suites: the default recipe) or per-suite (each batch from one suite).")
+        var batches: String?
         @Option(help: "Override every suite's difficulty (1...5).")
         var difficulty: Int?
         @Option(help: "Test examples graded per suite.")
@@ -63,7 +63,12 @@ extension DistillLabCommand {
             if let batchSize { s.batchSize = batchSize }
             if let learningRate { s.optimizer.learningRate = learningRate; s.optimizer.minLearningRate = learningRate / 10 }
             if let trainExamples { s.suites = s.suites.map { var x = $0; x.trainExamples = trainExamples; return x } }
-            if mixedBatches { s.mixedBatches = true }
+            switch batches {
+            case nil: break
+            case "mixed": s.mixedBatches = true
+            case "per-suite": s.mixedBatches = nil  // absent, as in settings written before the option
+            default: throw ValidationError("--batches must be mixed or per-suite, got \(batches!)")
+            }
             s.suites = s.suites.map { var x = $0; x.testExamples = testExamples; x.difficulty = difficulty ?? x.difficulty; return x }
             if let answerFormat {
                 guard let f = TextAnswerFormat(rawValue: answerFormat) else { throw ValidationError("--answer-format must be reference, columns or scratch") }

@@ -38,6 +38,14 @@ final class TextCommandTests: XCTestCase {
         XCTAssertEqual(s.teacher.model, TextTeacherSettings.standard.model)
     }
 
+    func testTheTeacherCommandsBatchingAndFormatOptions() throws {
+        XCTAssertEqual(try DistillLabCommand.TextTeacherCommand.parse([]).settings().mixedBatches, true)
+        let perSuite = try DistillLabCommand.TextTeacherCommand.parse(["--batches", "per-suite", "--answer-format", "scratch"]).settings()
+        XCTAssertNil(perSuite.mixedBatches)
+        XCTAssertEqual(perSuite.answerFormat, .scratch)
+        XCTAssertTrue(message { _ = try DistillLabCommand.TextTeacherCommand.parse(["--batches", "some"]).settings() }.contains("--batches"))
+    }
+
     func testBadKeysAndValuesAreOneErrorNamingThem() {
         XCTAssertTrue(message { _ = try DistillLabCommand.TextTrain.parse(["attack.budgit=5"]).resolvedSettings() }.contains("unknown text setting attack.budgit"))
         XCTAssertTrue(message { _ = try DistillLabCommand.TextTrain.parse(["attack.budget=0"]).resolvedSettings() }.contains("attack.budget"))
