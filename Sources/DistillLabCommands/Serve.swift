@@ -129,15 +129,13 @@ extension DistillLabCommand {
             }
             if let make = ServeTeacher.makeDefault { return try make { if !common.quiet { printError($0) } } }
             BLAS.threads = common.threads
-            var last = 0.0
+            let progress = TextProgressPrinter(enabled: !common.quiet, live: standardErrorIsTerminal)
+            defer { progress.finish() }
             do {
                 let (teacher, record) = try TextTeacherCache.teacher(
                     for: .standard, cacheDirectory: URL(fileURLWithPath: cache),
-                    progress: { p in
-                        guard !common.quiet, p.elapsedSeconds - last >= 10 || p.step == p.steps else { return }
-                        last = p.elapsedSeconds
-                        printError(String(format: "training the default teacher: step %d/%d, loss %.4f, %.0f tok/s", p.step, p.steps, p.loss, p.tokensPerSecond))
-                    }, notice: { printError($0) })
+                    progress: { progress.handle(.training(model: "default teacher", $0)) }, notice: { printError($0) })
+                progress.finish()
                 if !common.quiet { printError("default teacher \(record.source == .cached ? "loaded from" : "trained into") \(cache) (key \(record.key.prefix(12)))") }
                 return teacher
             } catch let e as TextLabError { throw CommandError(e.description) }

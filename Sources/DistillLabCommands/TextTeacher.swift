@@ -27,7 +27,8 @@ extension DistillLabCommand {
         var learningRate: Float?
         @Option(help: "Override the shape: context,channels,heads,layers.")
         var shape: String?
-        @Option(help: "Override the answer format (reference or columns).")
+        @Option(help: ArgumentHelp("Override the answer format: \(TextAnswerFormat.allCases.map(\.rawValue).joined(separator: ", ")).",
+                                   valueName: "format"))
         var answerFormat: String?
         @Option(help: "mixed (every batch mixes the suites: the default recipe) or per-suite (each batch from one suite).")
         var batches: String?
@@ -71,7 +72,7 @@ extension DistillLabCommand {
             }
             s.suites = s.suites.map { var x = $0; x.testExamples = testExamples; x.difficulty = difficulty ?? x.difficulty; return x }
             if let answerFormat {
-                guard let f = TextAnswerFormat(rawValue: answerFormat) else { throw ValidationError("--answer-format must be reference, columns or scratch") }
+                guard let f = TextAnswerFormat(rawValue: answerFormat) else { throw ValidationError("--answer-format must be one of \(TextAnswerFormat.allCases.map(\.rawValue).joined(separator: ", ")), got \(answerFormat)") }
                 s.answerFormat = f
             }
             if let shape {
@@ -89,7 +90,6 @@ extension DistillLabCommand {
             let s = try settings()
             let talk = !common.quiet && !json
             if talk { printError("text teacher: \(s.model), \(s.steps) steps × \(s.batchSize), lr \(s.optimizer.learningRate), format \(s.answerFormat.rawValue), \(common.threads) thread(s)") }
-            var last = 0.0
             if printData > 0 {
                 for sub in s.suites {
                     for ex in try sub.suite().examples(split: .train, count: printData, seed: s.seed) {
@@ -109,22 +109,26 @@ extension DistillLabCommand {
                 return
             }
             if let load {
-                let model = try GPT.load(from: URL(fileURLWithPath: load))
+                let model: GPT
+                do { model = try GPT.load(from: URL(fileURLWithPath: load)) } catch {
+                    throw CommandError("cannot load --load '\(load)' as a GPT: \(error)")
+                }
                 try report(model, s, nil)
                 return
             }
+            let progress = TextProgressPrinter(enabled: talk, live: standardErrorIsTerminal)
+            defer { progress.finish() }
             let (model, record) = try TextTeacherCache.teacher(
                 for: s, cacheDirectory: noCache ? nil : URL(fileURLWithPath: cache),
-                progress: { p in
-                    guard talk, p.elapsedSeconds - last >= 5 || p.step == p.steps else { return }
-                    last = p.elapsedSeconds
-                    printError(String(format: "  step %5d/%d  loss %.4f  %.0f tok/s  %.0f s", p.step, p.steps, p.loss, p.tokensPerSecond, p.elapsedSeconds))
-                }, notice: { printError("warning: " + $0) },
+                progress: { progress.handle(.training(model: "teacher", $0)) },
+                notice: { progress.handle(.notice("warning: " + $0)) },
                 checkpoint: evalEvery > 0 ? TextCheckpoint(every: evalEvery) { step, m in
                     let few = s.suites.map { var x = $0; x.testExamples = min(50, x.testExamples); return x }
                     let e = try TextEvaluation.evaluate(m, suites: few, seed: s.seed)
+                    progress.finish()
                     printError("  eval @\(step): " + e.suites.map { String(format: "%@ %.2f", $0.suite as NSString, $0.accuracy) }.joined(separator: ", "))
                 } : nil)
+            progress.finish()
             if talk {
                 let t = record.training
                 printError("teacher \(record.source == .cached ? "loaded from cache" : "trained"): \(String(format: "%.1f s, %.0f tok/s, loss %.4f → %.4f", t.seconds, t.tokensPerSecond, t.firstLoss, t.finalLoss)) (key \(record.key.prefix(12)))")
@@ -133,7 +137,6 @@ extension DistillLabCommand {
         }
 
         func report(_ model: GPT, _ s: TextTeacherSettings, _ record: TextTeacherRecord?) throws {
-            let talk = !common.quiet && !json
             for sub in s.suites where show > 0 {
                 let suite = try sub.suite()
                 for ex in suite.examples(split: .test, count: show, seed: s.seed) {
