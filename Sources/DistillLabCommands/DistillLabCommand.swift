@@ -30,6 +30,27 @@ struct CommonOptions: ParsableArguments {
     }
 }
 
+/// Where a run's folder goes and how its results print (`train` and `text train`).
+struct RunOutputOptions: ParsableArguments {
+    @Option(help: "Folder that receives run directories.")
+    var output = "runs"
+    @Option(help: "Run directory name (default: the data, the seed and the UTC time); an existing name gets a -2 suffix.")
+    var runName: String?
+    @Flag(help: "Do not write a run directory.")
+    var noSave = false
+    @Flag(help: "Print the results as JSON instead of a table.")
+    var json = false
+
+    /// `prefix-seedN-yyyyMMdd-HHmmss` (UTC), unless `--run-name` was given.
+    func runName(prefix: String, seed: UInt64, now: Date = Date()) -> String {
+        if let runName { return runName }
+        let f = DateFormatter()
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        f.timeZone = TimeZone(identifier: "UTC")
+        return "\(prefix)-seed\(seed)-\(f.string(from: now))"
+    }
+}
+
 /// Writes to standard error.
 func printError(_ text: String, terminator: String = "\n") {
     FileHandle.standardError.write(Data((text + terminator).utf8))

@@ -34,16 +34,9 @@ extension DistillLabCommand {
         var overrides: [String] = []
         @Option(help: "The attacker's budget in exchanges.")
         var budget: Int?
-        @Option(help: "Folder that receives run directories (the teacher cache is its _cache folder).")
-        var output = "runs"
-        @Option(help: "Run directory name (default: text, seed and time); an existing name gets a -2 suffix.")
-        var runName: String?
-        @Flag(help: "Do not write a run directory (the teacher cache is still used).")
-        var noSave = false
-        @Flag(help: "Always train the teacher; read and write no cache.")
+        @OptionGroup var saving: RunOutputOptions
+        @Flag(help: "Always train the teacher; read and write no cache (otherwise OUTPUT/_cache, also with --no-save).")
         var noCache = false
-        @Flag(help: "Print the results as JSON instead of a table.")
-        var json = false
 
         func resolvedSettings() throws -> TextExperimentSettings {
             var s = TextExperimentSettings.standard
@@ -66,12 +59,10 @@ extension DistillLabCommand {
             BLAS.threads = common.threads
             let settings = try resolvedSettings()
             var directory: RunDirectory?
-            if !noSave {
-                let f = DateFormatter()
-                f.dateFormat = "yyyyMMdd-HHmmss"; f.timeZone = TimeZone(identifier: "UTC")
-                directory = try RunDirectory.create(under: URL(fileURLWithPath: output), name: runName ?? "text-seed\(settings.seed)-\(f.string(from: Date()))")
+            if !saving.noSave {
+                directory = try RunDirectory.create(under: URL(fileURLWithPath: saving.output), name: saving.runName(prefix: "text", seed: settings.seed))
             }
-            let cache = noCache ? nil : URL(fileURLWithPath: output).appendingPathComponent("_cache")
+            let cache = noCache ? nil : URL(fileURLWithPath: saving.output).appendingPathComponent("_cache")
             let progress = TextProgressPrinter(enabled: !common.quiet, live: standardErrorIsTerminal)
             let result: TextExperimentResult
             do {
@@ -83,7 +74,7 @@ extension DistillLabCommand {
                 throw error
             }
             progress.finish()
-            if json {
+            if saving.json {
                 print(String(decoding: try JSONCoding.pretty(result), as: UTF8.self))
             } else {
                 print(TextResultTable.render(result, settings: settings, runDirectory: directory?.url.path))

@@ -82,14 +82,7 @@ extension DistillLabCommand {
         @Flag(help: "With a defense, skip the undefended baseline attack (no defensive impact reported).")
         var noBaseline = false
 
-        @Option(help: "Folder that receives run directories.")
-        var output = "runs"
-        @Option(help: "Run directory name (default: dataset, seed and time); an existing name gets a -2 suffix.")
-        var runName: String?
-        @Flag(help: "Do not write a run directory.")
-        var noSave = false
-        @Flag(help: "Print the results as JSON instead of a table.")
-        var json = false
+        @OptionGroup var saving: RunOutputOptions
 
         enum ScheduleName: String, ExpressibleByArgument, CaseIterable { case cosine, step, constant }
 
@@ -178,9 +171,11 @@ extension DistillLabCommand {
             let settings: ExperimentSettings
             do { settings = try resolvedSettings() } catch let e as ExperimentError { throw CommandError(e.description) } catch let e as ConfigError { throw CommandError(e.description) }
             var directory: RunDirectory?
-            if !noSave {
-                let name = runName ?? defaultRunName(settings)
-                directory = try RunDirectory.create(under: URL(fileURLWithPath: output), name: name, renderSettings: ExperimentFile.yaml(for:))
+            if !saving.noSave {
+                let data = URL(fileURLWithPath: settings.data.source).lastPathComponent.replacingOccurrences(of: ".csv.gz", with: "")
+                    .replacingOccurrences(of: ".csv", with: "")
+                directory = try RunDirectory.create(under: URL(fileURLWithPath: saving.output), name: saving.runName(prefix: data, seed: settings.seed),
+                                                    renderSettings: ExperimentFile.yaml(for:))
             }
             let progress = ProgressPrinter(enabled: !common.quiet, live: standardErrorIsTerminal)
             let result: ExperimentResult
@@ -193,20 +188,11 @@ extension DistillLabCommand {
                 throw error
             }
             progress.finish()
-            if json {
+            if saving.json {
                 print(String(decoding: try JSONCoding.pretty(result), as: UTF8.self))
             } else {
                 print(ResultTable.render(result, runDirectory: directory?.url.path))
             }
-        }
-
-        func defaultRunName(_ s: ExperimentSettings) -> String {
-            let f = DateFormatter()
-            f.dateFormat = "yyyyMMdd-HHmmss"
-            f.timeZone = TimeZone(identifier: "UTC")
-            let data = URL(fileURLWithPath: s.data.source).lastPathComponent.replacingOccurrences(of: ".csv.gz", with: "")
-                .replacingOccurrences(of: ".csv", with: "")
-            return "\(data)-seed\(s.seed)-\(f.string(from: Date()))"
         }
     }
 }
