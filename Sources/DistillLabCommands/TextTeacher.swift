@@ -32,6 +32,8 @@ extension DistillLabCommand {
         var answerFormat: String?
         @Option(help: "mixed (every batch mixes the suites: the default recipe) or per-suite (each batch from one suite).")
         var batches: String?
+        @Option(help: "Override packing: true (each row holds as many whole examples as fit) or false (one example per row).")
+        var pack: Bool?
         @Option(help: "Override every suite's difficulty (1...5).")
         var difficulty: Int?
         @Option(help: "Test examples graded per suite.")
@@ -70,6 +72,7 @@ extension DistillLabCommand {
             case "per-suite": s.mixedBatches = nil  // absent, as in settings written before the option
             default: throw ValidationError("--batches must be mixed or per-suite, got \(batches!)")
             }
+            if let pack { s.packedBatches = pack ? true : nil }
             s.suites = s.suites.map { var x = $0; x.testExamples = testExamples; x.difficulty = difficulty ?? x.difficulty; return x }
             if let answerFormat {
                 guard let f = TextAnswerFormat(rawValue: answerFormat) else { throw ValidationError("--answer-format must be one of \(TextAnswerFormat.allCases.map(\.rawValue).joined(separator: ", ")), got \(answerFormat)") }

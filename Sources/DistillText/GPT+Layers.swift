@@ -8,24 +8,27 @@ import Foundation
 public enum GPTLayers {
     // MARK: encoder
 
-    /// out[n] = wte[token[n]] + wpe[n mod T].
+    /// out[n] = wte[token[n]] + wpe[position[n]], position[n] = n mod T when `positions` is nil
+    /// (a packed row restarts its positions at each sequence: see ``GPTBatch/positions``).
     public static func encoderForward(_ out: UnsafeMutablePointer<Float>, tokens: UnsafePointer<Int32>,
-                                      wte: UnsafePointer<Float>, wpe: UnsafePointer<Float>, B: Int, T: Int, C: Int) {
+                                      wte: UnsafePointer<Float>, wpe: UnsafePointer<Float>, B: Int, T: Int, C: Int,
+                                      positions: UnsafePointer<Int32>? = nil) {
         for b in 0..<B {
             for t in 0..<T {
                 let o = out + (b * T + t) * C
-                let e = wte + Int(tokens[b * T + t]) * C, p = wpe + t * C
+                let e = wte + Int(tokens[b * T + t]) * C, p = wpe + Int(positions?[b * T + t] ?? Int32(t)) * C
                 for i in 0..<C { o[i] = e[i] + p[i] }
             }
         }
     }
 
     public static func encoderBackward(dwte: UnsafeMutablePointer<Float>, dwpe: UnsafeMutablePointer<Float>,
-                                       dout: UnsafePointer<Float>, tokens: UnsafePointer<Int32>, B: Int, T: Int, C: Int) {
+                                       dout: UnsafePointer<Float>, tokens: UnsafePointer<Int32>, B: Int, T: Int, C: Int,
+                                       positions: UnsafePointer<Int32>? = nil) {
         for b in 0..<B {
             for t in 0..<T {
                 let d = dout + (b * T + t) * C
-                let e = dwte + Int(tokens[b * T + t]) * C, p = dwpe + t * C
+                let e = dwte + Int(tokens[b * T + t]) * C, p = dwpe + Int(positions?[b * T + t] ?? Int32(t)) * C
                 for i in 0..<C { e[i] += d[i]; p[i] += d[i] }
             }
         }
@@ -76,8 +79,13 @@ public enum GPTLayers {
     /// (post-softmax, saved for backward); out is [B·T × C]. Per batch×head and block of `rowBlock`
     /// query rows, QKᵀ and AV by sgemm over only the key columns the block can see (the causal mask
     /// makes the rest zero): at T = 256 and blocks of 64 that is 5/8 of the full products' work.
+    ///
+    /// With `positions` (packed rows), position t of row b sees only keys t − positions[b·T + t] ... t:
+    /// its own sequence, so a packed row computes what its sequences would alone.
+    /// - Precondition: 0 ≤ positions[b·T + t] ≤ t.
     public static func attentionForward(_ out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>,
-                                        qkv: UnsafePointer<Float>, B: Int, T: Int, C: Int, NH: Int, rowBlock: Int = 64) {
+                                        qkv: UnsafePointer<Float>, B: Int, T: Int, C: Int, NH: Int, rowBlock: Int = 64,
+                                        positions: UnsafePointer<Int32>? = nil) {
         let hs = C / NH, C3 = 3 * C
         let scale = 1 / Float(hs).squareRoot()
         for b in 0..<B {
@@ -88,8 +96,13 @@ public enum GPTLayers {
                     let r1 = min(T, r0 + rowBlock)
                     BLAS.gemm(.none, .transpose, m: r1 - r0, n: r1, k: hs, alpha: scale, a: q + r0 * C3, lda: C3, b: k, ldb: C3,
                               beta: 0, c: a + r0 * T, ldc: T)
-                    // Row t: softmax over columns 0...t; zeros the rest of the row (also the columns ≥ r1 not computed).
-                    for t in r0..<r1 { distill_softmax_row(a + t * T, t + 1, T) }
+                    // Row t: softmax over columns s...t (s = its sequence's start, 0 unpacked); zeros the rest of
+                    // the row (also the columns ≥ r1 not computed).
+                    for t in r0..<r1 {
+                        let s = t - Int(positions?[b * T + t] ?? Int32(t))
+                        if s > 0 { (a + t * T).update(repeating: 0, count: s) }
+                        distill_softmax_row(a + t * T + s, t + 1 - s, T - s)
+                    }
                     BLAS.gemm(.none, .none, m: r1 - r0, n: hs, k: r1, a: a + r0 * T, lda: T, b: v, ldb: C3, beta: 0,
                               c: out + (b * T + r0) * C + h * hs, ldc: C)
                 }
@@ -107,7 +120,8 @@ public enum GPTLayers {
     /// `rowBlock` query rows, over the visible key columns only, as in ``attentionForward``.
     public static func attentionBackward(dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
                                          qkv: UnsafePointer<Float>, att: UnsafePointer<Float>,
-                                         scratch: UnsafeMutablePointer<Float>, B: Int, T: Int, C: Int, NH: Int, rowBlock: Int = 64) {
+                                         scratch: UnsafeMutablePointer<Float>, B: Int, T: Int, C: Int, NH: Int, rowBlock: Int = 64,
+                                         positions: UnsafePointer<Int32>? = nil) {
         let hs = C / NH, C3 = 3 * C
         let scale = 1 / Float(hs).squareRoot()
         for b in 0..<B {
@@ -122,11 +136,13 @@ public enum GPTLayers {
                     // dA = dY·Vᵀ, dV += Aᵀ·dY
                     BLAS.gemm(.none, .transpose, m: m, n: r1, k: hs, a: dy + r0 * C, lda: C, b: v, ldb: C3, beta: 0, c: sb, ldc: T)
                     BLAS.gemm(.transpose, .none, m: r1, n: hs, k: m, a: ab, lda: T, b: dy + r0 * C, ldb: C, beta: 1, c: dv, ldc: C3)
-                    // softmax backward in place: dS = A ⊙ (dA − Σ A·dA) over columns 0...t of each row
+                    // softmax backward in place: dS = A ⊙ (dA − Σ A·dA) over the visible columns s...t of each row
                     for t in r0..<r1 {
                         let row = scratch + t * T
-                        distill_softmax_row_backward(a + t * T, row, t + 1)
-                        for j in (t + 1)..<max(t + 1, r1) { row[j] = 0 }  // masked: dS is zero there
+                        let s = t - Int(positions?[b * T + t] ?? Int32(t))
+                        distill_softmax_row_backward(a + t * T + s, row + s, t + 1 - s)
+                        if s > 0 { row.update(repeating: 0, count: s) }  // masked: dS is zero there
+                        for j in (t + 1)..<max(t + 1, r1) { row[j] = 0 }
                     }
                     // dQ += scale·dS·K, dK += scale·dSᵀ·Q
                     BLAS.gemm(.none, .none, m: m, n: hs, k: r1, alpha: scale, a: sb, lda: T, b: k, ldb: C3, beta: 1, c: dq + r0 * C3, ldc: C3)

@@ -165,21 +165,50 @@ extension GPTBatch {
     /// Row `b` holds `e` (truncated to T, padded with masked-out positions); its top-k targets when
     /// `e` has exactly this batch's k, none (zeros) otherwise.
     public func setRow(_ b: Int, to e: GPTExample) {
+        let n = place(e, row: b, at: 0)
+        pad(row: b, from: n)
+    }
+
+    /// Row `b` holds `examples[i]` for each i of `indices`, one after another (packing), each
+    /// restarting its positions at 0 (see ``positions``), then masked-out padding. A sequence that
+    /// does not fit in what is left of the row is truncated (a caller packs only what fits:
+    /// ``packedLength(_:)``).
+    public func setRow<C: Collection<Int>>(_ b: Int, packing indices: C, of examples: [GPTExample]) {
+        var t = 0
+        for i in indices where t < T { t += place(examples[i], row: b, at: t) }
+        pad(row: b, from: t)
+    }
+
+    /// The positions `e` takes in a row: one per predicted token.
+    public static func packedLength(_ e: GPTExample) -> Int { e.tokens.count - 1 }
+
+    /// Writes `e` into row `b` from column `start`; returns the columns written.
+    func place(_ e: GPTExample, row b: Int, at start: Int) -> Int {
         let K = softK
-        let n = min(e.tokens.count - 1, T)
+        let n = min(e.tokens.count - 1, T - start)
         let has = e.softK == K && K > 0
-        for t in 0..<T {
-            let i = b * T + t
-            if t < n {
-                tokens[i] = e.tokens[t]; targets[i] = e.tokens[t + 1]
-                mask[i] = e.lossMask?[t + 1] ?? 1
-            } else {
-                tokens[i] = 0; targets[i] = 0; mask[i] = 0
-            }
+        for t in 0..<n {
+            let i = b * T + start + t
+            tokens[i] = e.tokens[t]; targets[i] = e.tokens[t + 1]; positions[i] = Int32(t)
+            mask[i] = e.lossMask?[t + 1] ?? 1
             for j in 0..<K {
-                softIDs[i * K + j] = has && t < n ? e.softIDs![t * K + j] : 0
-                softProbs[i * K + j] = has && t < n ? e.softProbs![t * K + j] : 0
+                softIDs[i * K + j] = has ? e.softIDs![t * K + j] : 0
+                softProbs[i * K + j] = has ? e.softProbs![t * K + j] : 0
             }
+        }
+        return n
+    }
+
+    /// Masked-out padding from column `start` to the end of row `b`. Its positions continue the last
+    /// sequence's, so a row holding one sequence is exactly the unpacked layout (positions = t).
+    func pad(row b: Int, from start: Int) {
+        let K = softK
+        let first = start == 0 ? 0 : Int(positions[b * T + start - 1]) + 1
+        for t in start..<T {
+            let i = b * T + t
+            tokens[i] = 0; targets[i] = 0; mask[i] = 0
+            positions[i] = Int32(first + t - start)
+            for j in 0..<K { softIDs[i * K + j] = 0; softProbs[i * K + j] = 0 }
         }
     }
 }

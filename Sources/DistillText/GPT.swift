@@ -6,9 +6,16 @@ import Foundation
 /// `tokens[b·T + t]` is the input at position t and `targets[b·T + t]` the next token to predict;
 /// `mask` weighs each position's loss (0 drops it: completion-only loss); `softIDs`/`softProbs` hold
 /// `softK` teacher tokens and probabilities per position for logit KD (renormalised; all-zero = none).
+///
+/// A row may hold several sequences one after another (packing, so short sequences do not pay for
+/// padding): `positions[b·T + t]` is position t's index within its own sequence, so the sequence
+/// starts at t − positions[b·T + t]; attention never crosses into an earlier sequence and the
+/// position embedding restarts, so a packed row computes what its sequences would alone. Unpacked
+/// rows have positions[b·T + t] = t (the initial value).
 public final class GPTBatch {
     public let B: Int, T: Int, softK: Int
     public var tokens: [Int32]
+    public var positions: [Int32]
     public var targets: [Int32]
     public var mask: [Float]
     public var softIDs: [Int32]
@@ -19,6 +26,7 @@ public final class GPTBatch {
     public init(B: Int, T: Int, softK: Int = 0) {
         self.B = B; self.T = T; self.softK = softK
         tokens = Array(repeating: 0, count: B * T)
+        positions = (0..<B * T).map { Int32($0 % T) }
         targets = Array(repeating: 0, count: B * T)
         mask = Array(repeating: 1, count: B * T)
         softIDs = Array(repeating: 0, count: B * T * softK)
@@ -188,6 +196,12 @@ public final class GPT {
         for t in batch.softIDs where t < 0 || Int(t) >= V {
             throw GPTError.invalidBatch("soft-target id \(t) is outside the vocabulary 0..<\(V)")
         }
+        for i in 0..<batch.B * batch.T {
+            let p = batch.positions[i], t = i % batch.T
+            guard p == 0 || (t > 0 && p == batch.positions[i - 1] + 1) else {
+                throw GPTError.invalidBatch("position \(p) at row \(i / batch.T), column \(t) neither starts a sequence (0) nor follows the previous position; each packed sequence counts 0, 1, 2, …")
+            }
+        }
         let loss = forwardUnchecked(batch, computeGradient: true)
         lastB = batch.B; lastT = batch.T; lastBatch = batch
         return loss
@@ -204,42 +218,45 @@ public final class GPT {
         let (B, T, C, L, NH, V) = (batch.B, batch.T, config.channels, config.layers, config.heads, config.vocabularySize)
         let N = B * T
         let a = acts(B: B, T: T)
-        batch.tokens.withUnsafeBufferPointer { tok in
-            GPTLayers.encoderForward(a.encoded, tokens: tok.baseAddress!, wte: p(0), wpe: p(1), B: B, T: T, C: C)
-        }
-        for l in 0..<L {
-            let x = l == 0 ? a.encoded : a.layer(l - 1, a.oRes3)
-            let ln1 = a.layer(l, a.oLn1), qkv = a.layer(l, a.oQkv), atty = a.layer(l, a.oAtty)
-            let res2 = a.layer(l, a.oRes2), ln2 = a.layer(l, a.oLn2), fch = a.layer(l, a.oFch)
-            let fchGelu = a.layer(l, a.oFchGelu), res3 = a.layer(l, a.oRes3)
-            GPTLayers.layerNormForward(ln1, mean: a.layer(l, a.oLn1Mean), rstd: a.layer(l, a.oLn1Rstd), x,
-                                       weight: p(2) + l * C, bias: p(3) + l * C, N: N, C: C)
-            GPTLayers.matmulForward(qkv, ln1, weight: p(4) + l * C * 3 * C, bias: p(5) + l * 3 * C, N: N, C: C, OC: 3 * C)
-            GPTLayers.attentionForward(atty, att: a.layer(l, a.oAtt), qkv: qkv, B: B, T: T, C: C, NH: NH)
-            GPTLayers.matmulForward(a.scratch, atty, weight: p(6) + l * C * C, bias: p(7) + l * C, N: N, C: C, OC: C)
-            GPTLayers.residualForward(res2, x, a.scratch, count: N * C)
-            GPTLayers.layerNormForward(ln2, mean: a.layer(l, a.oLn2Mean), rstd: a.layer(l, a.oLn2Rstd), res2,
-                                       weight: p(8) + l * C, bias: p(9) + l * C, N: N, C: C)
-            GPTLayers.matmulForward(fch, ln2, weight: p(10) + l * C * 4 * C, bias: p(11) + l * 4 * C, N: N, C: C, OC: 4 * C)
-            GPTLayers.geluForward(fchGelu, fch, count: N * 4 * C)
-            GPTLayers.matmulForward(a.scratch, fchGelu, weight: p(12) + l * 4 * C * C, bias: p(13) + l * C, N: N, C: 4 * C, OC: C)
-            GPTLayers.residualForward(res3, res2, a.scratch, count: N * C)
-        }
-        GPTLayers.layerNormForward(a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, a.layer(L - 1, a.oRes3),
-                                   weight: p(14), bias: p(15), N: N, C: C)
-        // LM head tied to wte: logits = lnf · wteᵀ.
-        BLAS.gemm(.none, .transpose, m: N, n: V, k: C, a: a.lnf, lda: C, b: p(0), ldb: C, beta: 0, c: a.logits, ldc: V)
-        let dlogits = computeGradient ? gradScratch(B: B, T: T).dlogits : nil
-        return batch.tokens.withUnsafeBufferPointer { _ in
-            batch.targets.withUnsafeBufferPointer { tg in
-                batch.mask.withUnsafeBufferPointer { m in
-                    batch.softIDs.withUnsafeBufferPointer { si in
-                        batch.softProbs.withUnsafeBufferPointer { sp in
-                            GPTLayers.crossEntropyForwardBackward(
-                                dlogits: dlogits, probs: a.probs, losses: a.losses, logits: a.logits,
-                                targets: tg.baseAddress!, mask: m.baseAddress, softIDs: batch.softK > 0 ? si.baseAddress : nil,
-                                softProbs: batch.softK > 0 ? sp.baseAddress : nil, softK: batch.softK,
-                                softWeight: batch.softWeight, N: N, V: V)
+        return batch.positions.withUnsafeBufferPointer { pb -> Float in
+            let pos = pb.baseAddress!
+            batch.tokens.withUnsafeBufferPointer { tok in
+                GPTLayers.encoderForward(a.encoded, tokens: tok.baseAddress!, wte: p(0), wpe: p(1), B: B, T: T, C: C, positions: pos)
+            }
+            for l in 0..<L {
+                let x = l == 0 ? a.encoded : a.layer(l - 1, a.oRes3)
+                let ln1 = a.layer(l, a.oLn1), qkv = a.layer(l, a.oQkv), atty = a.layer(l, a.oAtty)
+                let res2 = a.layer(l, a.oRes2), ln2 = a.layer(l, a.oLn2), fch = a.layer(l, a.oFch)
+                let fchGelu = a.layer(l, a.oFchGelu), res3 = a.layer(l, a.oRes3)
+                GPTLayers.layerNormForward(ln1, mean: a.layer(l, a.oLn1Mean), rstd: a.layer(l, a.oLn1Rstd), x,
+                                           weight: p(2) + l * C, bias: p(3) + l * C, N: N, C: C)
+                GPTLayers.matmulForward(qkv, ln1, weight: p(4) + l * C * 3 * C, bias: p(5) + l * 3 * C, N: N, C: C, OC: 3 * C)
+                GPTLayers.attentionForward(atty, att: a.layer(l, a.oAtt), qkv: qkv, B: B, T: T, C: C, NH: NH, positions: pos)
+                GPTLayers.matmulForward(a.scratch, atty, weight: p(6) + l * C * C, bias: p(7) + l * C, N: N, C: C, OC: C)
+                GPTLayers.residualForward(res2, x, a.scratch, count: N * C)
+                GPTLayers.layerNormForward(ln2, mean: a.layer(l, a.oLn2Mean), rstd: a.layer(l, a.oLn2Rstd), res2,
+                                           weight: p(8) + l * C, bias: p(9) + l * C, N: N, C: C)
+                GPTLayers.matmulForward(fch, ln2, weight: p(10) + l * C * 4 * C, bias: p(11) + l * 4 * C, N: N, C: C, OC: 4 * C)
+                GPTLayers.geluForward(fchGelu, fch, count: N * 4 * C)
+                GPTLayers.matmulForward(a.scratch, fchGelu, weight: p(12) + l * 4 * C * C, bias: p(13) + l * C, N: N, C: 4 * C, OC: C)
+                GPTLayers.residualForward(res3, res2, a.scratch, count: N * C)
+            }
+            GPTLayers.layerNormForward(a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, a.layer(L - 1, a.oRes3),
+                                       weight: p(14), bias: p(15), N: N, C: C)
+            // LM head tied to wte: logits = lnf · wteᵀ.
+            BLAS.gemm(.none, .transpose, m: N, n: V, k: C, a: a.lnf, lda: C, b: p(0), ldb: C, beta: 0, c: a.logits, ldc: V)
+            let dlogits = computeGradient ? gradScratch(B: B, T: T).dlogits : nil
+            return batch.tokens.withUnsafeBufferPointer { _ in
+                batch.targets.withUnsafeBufferPointer { tg in
+                    batch.mask.withUnsafeBufferPointer { m in
+                        batch.softIDs.withUnsafeBufferPointer { si in
+                            batch.softProbs.withUnsafeBufferPointer { sp in
+                                GPTLayers.crossEntropyForwardBackward(
+                                    dlogits: dlogits, probs: a.probs, losses: a.losses, logits: a.logits,
+                                    targets: tg.baseAddress!, mask: m.baseAddress, softIDs: batch.softK > 0 ? si.baseAddress : nil,
+                                    softProbs: batch.softK > 0 ? sp.baseAddress : nil, softK: batch.softK,
+                                    softWeight: batch.softWeight, N: N, V: V)
+                            }
                         }
                     }
                 }
@@ -273,36 +290,39 @@ public final class GPT {
         let (B, T, C, L, NH, V) = (lastB, lastT, config.channels, config.layers, config.heads, config.vocabularySize)
         let N = B * T
         let a = acts(B: B, T: T), s = gradScratch(B: B, T: T)
-        // LM head: dlnf = dlogits · wte, dwte += dlogitsᵀ · lnf.
-        BLAS.gemm(.none, .none, m: N, n: C, k: V, a: s.dlogits, lda: V, b: p(0), ldb: C, beta: 0, c: s.dln, ldc: C)
-        BLAS.gemm(.transpose, .none, m: V, n: C, k: N, a: s.dlogits, lda: V, b: a.lnf, ldb: C, beta: 1, c: g(0), ldc: C)
-        s.dres.update(repeating: 0, count: N * C)
-        GPTLayers.layerNormBackward(dinp: s.dres, dweight: g(14), dbias: g(15), dout: s.dln, inp: a.layer(L - 1, a.oRes3),
-                                    weight: p(14), mean: a.lnfMean, rstd: a.lnfRstd, N: N, C: C)
-        // s.dres is the gradient of the residual stream; each residual add passes it through unchanged.
-        for l in stride(from: L - 1, through: 0, by: -1) {
-            let x = l == 0 ? a.encoded : a.layer(l - 1, a.oRes3)
-            let ln1 = a.layer(l, a.oLn1), qkv = a.layer(l, a.oQkv), atty = a.layer(l, a.oAtty)
-            let res2 = a.layer(l, a.oRes2), ln2 = a.layer(l, a.oLn2), fch = a.layer(l, a.oFch), fchGelu = a.layer(l, a.oFchGelu)
-            GPTLayers.matmulBackward(dinp: s.dfchGelu, dweight: g(12) + l * 4 * C * C, dbias: g(13) + l * C, dout: s.dres,
-                                     inp: fchGelu, weight: p(12) + l * 4 * C * C, N: N, C: 4 * C, OC: C, overwriteInput: true)
-            GPTLayers.geluBackward(dinp: s.dfch, inp: fch, dout: s.dfchGelu, count: N * 4 * C)
-            GPTLayers.matmulBackward(dinp: s.dln, dweight: g(10) + l * C * 4 * C, dbias: g(11) + l * 4 * C, dout: s.dfch,
-                                     inp: ln2, weight: p(10) + l * C * 4 * C, N: N, C: C, OC: 4 * C, overwriteInput: true)
-            GPTLayers.layerNormBackward(dinp: s.dres, dweight: g(8) + l * C, dbias: g(9) + l * C, dout: s.dln, inp: res2,
-                                        weight: p(8) + l * C, mean: a.layer(l, a.oLn2Mean), rstd: a.layer(l, a.oLn2Rstd), N: N, C: C)
-            GPTLayers.matmulBackward(dinp: s.datty, dweight: g(6) + l * C * C, dbias: g(7) + l * C, dout: s.dres,
-                                     inp: atty, weight: p(6) + l * C * C, N: N, C: C, OC: C, overwriteInput: true)
-            s.dqkv.update(repeating: 0, count: N * 3 * C)
-            GPTLayers.attentionBackward(dqkv: s.dqkv, dout: s.datty, qkv: qkv, att: a.layer(l, a.oAtt),
-                                        scratch: s.attScratch, B: B, T: T, C: C, NH: NH)
-            GPTLayers.matmulBackward(dinp: s.dln, dweight: g(4) + l * C * 3 * C, dbias: g(5) + l * 3 * C, dout: s.dqkv,
-                                     inp: ln1, weight: p(4) + l * C * 3 * C, N: N, C: C, OC: 3 * C, overwriteInput: true)
-            GPTLayers.layerNormBackward(dinp: s.dres, dweight: g(2) + l * C, dbias: g(3) + l * C, dout: s.dln, inp: x,
-                                        weight: p(2) + l * C, mean: a.layer(l, a.oLn1Mean), rstd: a.layer(l, a.oLn1Rstd), N: N, C: C)
-        }
-        batch.tokens.withUnsafeBufferPointer { tok in
-            GPTLayers.encoderBackward(dwte: g(0), dwpe: g(1), dout: s.dres, tokens: tok.baseAddress!, B: B, T: T, C: C)
+        batch.positions.withUnsafeBufferPointer { pb in
+            let pos = pb.baseAddress!
+            // LM head: dlnf = dlogits · wte, dwte += dlogitsᵀ · lnf.
+            BLAS.gemm(.none, .none, m: N, n: C, k: V, a: s.dlogits, lda: V, b: p(0), ldb: C, beta: 0, c: s.dln, ldc: C)
+            BLAS.gemm(.transpose, .none, m: V, n: C, k: N, a: s.dlogits, lda: V, b: a.lnf, ldb: C, beta: 1, c: g(0), ldc: C)
+            s.dres.update(repeating: 0, count: N * C)
+            GPTLayers.layerNormBackward(dinp: s.dres, dweight: g(14), dbias: g(15), dout: s.dln, inp: a.layer(L - 1, a.oRes3),
+                                        weight: p(14), mean: a.lnfMean, rstd: a.lnfRstd, N: N, C: C)
+            // s.dres is the gradient of the residual stream; each residual add passes it through unchanged.
+            for l in stride(from: L - 1, through: 0, by: -1) {
+                let x = l == 0 ? a.encoded : a.layer(l - 1, a.oRes3)
+                let ln1 = a.layer(l, a.oLn1), qkv = a.layer(l, a.oQkv), atty = a.layer(l, a.oAtty)
+                let res2 = a.layer(l, a.oRes2), ln2 = a.layer(l, a.oLn2), fch = a.layer(l, a.oFch), fchGelu = a.layer(l, a.oFchGelu)
+                GPTLayers.matmulBackward(dinp: s.dfchGelu, dweight: g(12) + l * 4 * C * C, dbias: g(13) + l * C, dout: s.dres,
+                                         inp: fchGelu, weight: p(12) + l * 4 * C * C, N: N, C: 4 * C, OC: C, overwriteInput: true)
+                GPTLayers.geluBackward(dinp: s.dfch, inp: fch, dout: s.dfchGelu, count: N * 4 * C)
+                GPTLayers.matmulBackward(dinp: s.dln, dweight: g(10) + l * C * 4 * C, dbias: g(11) + l * 4 * C, dout: s.dfch,
+                                         inp: ln2, weight: p(10) + l * C * 4 * C, N: N, C: C, OC: 4 * C, overwriteInput: true)
+                GPTLayers.layerNormBackward(dinp: s.dres, dweight: g(8) + l * C, dbias: g(9) + l * C, dout: s.dln, inp: res2,
+                                            weight: p(8) + l * C, mean: a.layer(l, a.oLn2Mean), rstd: a.layer(l, a.oLn2Rstd), N: N, C: C)
+                GPTLayers.matmulBackward(dinp: s.datty, dweight: g(6) + l * C * C, dbias: g(7) + l * C, dout: s.dres,
+                                         inp: atty, weight: p(6) + l * C * C, N: N, C: C, OC: C, overwriteInput: true)
+                s.dqkv.update(repeating: 0, count: N * 3 * C)
+                GPTLayers.attentionBackward(dqkv: s.dqkv, dout: s.datty, qkv: qkv, att: a.layer(l, a.oAtt),
+                                            scratch: s.attScratch, B: B, T: T, C: C, NH: NH, positions: pos)
+                GPTLayers.matmulBackward(dinp: s.dln, dweight: g(4) + l * C * 3 * C, dbias: g(5) + l * 3 * C, dout: s.dqkv,
+                                         inp: ln1, weight: p(4) + l * C * 3 * C, N: N, C: C, OC: 3 * C, overwriteInput: true)
+                GPTLayers.layerNormBackward(dinp: s.dres, dweight: g(2) + l * C, dbias: g(3) + l * C, dout: s.dln, inp: x,
+                                            weight: p(2) + l * C, mean: a.layer(l, a.oLn1Mean), rstd: a.layer(l, a.oLn1Rstd), N: N, C: C)
+            }
+            batch.tokens.withUnsafeBufferPointer { tok in
+                GPTLayers.encoderBackward(dwte: g(0), dwpe: g(1), dout: s.dres, tokens: tok.baseAddress!, B: B, T: T, C: C, positions: pos)
+            }
         }
     }
 }

@@ -59,10 +59,16 @@ public enum TextTaskData {
 ///
 /// One ``GPTBatch`` per distinct T is allocated the first time that T occurs and reused after, so a
 /// run allocates at most context/16 batches and nothing per step.
+///
+/// With `packed`, every batch is `batchSize` rows of ``maxT`` positions, each row filled with the
+/// order's next examples one after another while they fit (attention and positions restart at each:
+/// ``GPTBatch/positions``), so a step spends its positions on examples rather than padding; a step
+/// then holds more than `batchSize` examples.
 public final class TextBatcher {
     public let examples: [GPTExample]
     public let batchSize: Int
     public let context: Int
+    public let packed: Bool
     let softK: Int
     var batches: [Int: GPTBatch] = [:]
     var rng: RandomStream
@@ -75,13 +81,14 @@ public final class TextBatcher {
 
     /// - Parameter groups: a group id per example (0-based, dense), or nil for one group.
     /// - Throws: ``GPTError/invalidBatch(_:)`` for no examples or sequences shorter than 2 tokens.
-    public init(examples: [GPTExample], batchSize: Int, context: Int, rng: RandomStream, groups: [Int]? = nil) throws {
+    public init(examples: [GPTExample], batchSize: Int, context: Int, rng: RandomStream, groups: [Int]? = nil,
+                packed: Bool = false) throws {
         guard !examples.isEmpty else { throw GPTError.invalidBatch("no training examples; pass at least one sequence") }
         guard batchSize >= 1 else { throw GPTError.invalidBatch("batch size \(batchSize) must be at least 1") }
         for (i, e) in examples.enumerated() where e.tokens.count < 2 {
             throw GPTError.invalidBatch("example \(i) has \(e.tokens.count) token(s); each needs at least 2")
         }
-        self.examples = examples; self.batchSize = batchSize; self.context = context; self.rng = rng
+        self.examples = examples; self.batchSize = batchSize; self.context = context; self.rng = rng; self.packed = packed
         softK = examples.map(\.softK).max() ?? 0
         if let groups {
             guard groups.count == examples.count, let g = groups.max(), groups.allSatisfy({ $0 >= 0 }) else {
@@ -95,11 +102,14 @@ public final class TextBatcher {
         }
         orders = members.map { _ in [] }
         cursors = members.map { _ in 0 }
-        picked.reserveCapacity(batchSize)
+        picked.reserveCapacity(max(batchSize, context))
     }
 
-    /// The largest T any batch can take (for `GPT.reserve`).
-    public var maxT: Int { min(context, roundUp(examples.map { $0.tokens.count - 1 }.max()!)) }
+    /// The largest T any batch can take (for `GPT.reserve`); every packed batch's T.
+    public var maxT: Int { packed ? context : min(context, roundUp(examples.map { $0.tokens.count - 1 }.max()!)) }
+
+    /// Examples in the last batch.
+    public private(set) var lastExampleCount = 0
 
     func roundUp(_ n: Int) -> Int { min(context, (n + 15) / 16 * 16) }
 
@@ -112,10 +122,35 @@ public final class TextBatcher {
             var r = rng.int(below: examples.count)
             while r >= members[g].count { r -= members[g].count; g += 1 }
         }
-        for _ in 0..<batchSize {
+        func nextIndex() -> Int {
             if cursors[g] == orders[g].count { orders[g] = rng.permutation(members[g].count).map { members[g][$0] }; cursors[g] = 0 }
-            picked.append(orders[g][cursors[g]]); cursors[g] += 1
+            return orders[g][cursors[g]]
         }
+        if packed {
+            let T = maxT
+            let batch: GPTBatch
+            if let b = batches[T] { batch = b } else { batch = GPTBatch(B: batchSize, T: T, softK: softK); batches[T] = batch }
+            batch.softWeight = softWeight
+            lastExampleCount = 0
+            for b in 0..<batchSize {
+                picked.removeAll(keepingCapacity: true)
+                var used = 0
+                // At least one example per row (truncated if longer than the row), then those that fit.
+                repeat {
+                    let i = nextIndex()
+                    let n = GPTBatch.packedLength(examples[i])
+                    guard picked.isEmpty || used + n <= T else { break }
+                    picked.append(i); cursors[g] += 1; used += n
+                } while used < T
+                batch.setRow(b, packing: picked, of: examples)
+                lastExampleCount += picked.count
+            }
+            return batch
+        }
+        for _ in 0..<batchSize {
+            picked.append(nextIndex()); cursors[g] += 1
+        }
+        lastExampleCount = batchSize
         let T = roundUp(picked.map { examples[$0].tokens.count - 1 }.max()!)
         let batch: GPTBatch
         if let b = batches[T] { batch = b } else { batch = GPTBatch(B: batchSize, T: T, softK: softK); batches[T] = batch }

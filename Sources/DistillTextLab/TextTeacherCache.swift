@@ -54,6 +54,9 @@ public enum TextTeacherCache {
     public static func key(for settings: TextTeacherSettings, threads: Int = BLAS.threads) -> String {
         var s = settings
         s.optimizer.totalSteps = s.steps  // resolved
+        // Test examples grade the teacher, they do not train it: grading more or fewer reuses it
+        // (fixed at 200, the value every key was computed with before, so older keys stay valid).
+        s.suites = s.suites.map { var x = $0; x.testExamples = 200; return x }
         let data = (try? sortedJSON(Identity(codeVersion: TextTeacherCodeVersion.current, blasThreads: threads, settings: s))) ?? Data()
         return sha256(data)
     }

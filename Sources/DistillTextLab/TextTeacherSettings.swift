@@ -65,13 +65,18 @@ public struct TextTeacherSettings: Codable, Equatable, Sendable {
     /// true: batches mix the suites (one shuffled order over all examples); nil/false: every batch
     /// is drawn from one suite. Optional so that settings without it keep their cache key.
     public var mixedBatches: Bool?
+    /// true: each of a batch's `batchSize` rows holds as many whole examples as fit in the context
+    /// (``TextBatcher``'s packing; attention does not cross examples), so a step trains on more
+    /// examples for the same positions; nil/false: one example per row, padded. Optional so that
+    /// settings without it keep their cache key.
+    public var packedBatches: Bool?
 
     public init(model: GPTConfig, steps: Int, batchSize: Int, optimizer: GPTOptimizerSettings,
                 suites: [TextSuiteSettings], answerFormat: TextAnswerFormat = .reference, seed: UInt64 = 0,
-                divergenceFactor: Float = 4, mixedBatches: Bool? = nil) {
+                divergenceFactor: Float = 4, mixedBatches: Bool? = nil, packedBatches: Bool? = nil) {
         self.model = model; self.steps = steps; self.batchSize = batchSize; self.optimizer = optimizer
         self.suites = suites; self.answerFormat = answerFormat; self.seed = seed; self.divergenceFactor = divergenceFactor
-        self.mixedBatches = mixedBatches
+        self.mixedBatches = mixedBatches; self.packedBatches = packedBatches
         self.optimizer.totalSteps = steps
     }
 

@@ -125,7 +125,8 @@ public enum TextTeacher {
         let model = GPT(config: settings.model, rng: &initRNG)
         let batcher = try TextBatcher(examples: examples, batchSize: settings.batchSize, context: settings.model.context,
                                       rng: RandomStream(seed: settings.seed, label: "text-teacher-shuffle"),
-                                      groups: settings.mixedBatches == true ? nil : suites)
+                                      groups: settings.mixedBatches == true ? nil : suites,
+                                      packed: settings.packedBatches == true)
         let report = try TextTraining.train(model, batcher: batcher, optimizer: settings.optimizer, steps: settings.steps,
                                             divergenceFactor: settings.divergenceFactor, progress: progress, checkpoint: checkpoint)
         return (model, report)

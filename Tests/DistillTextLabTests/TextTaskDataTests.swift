@@ -53,4 +53,37 @@ final class TextTaskDataTests: XCTestCase {
             XCTAssertTrue(coding.grade(response: TextTaskData.scratchTurns(ex).map(\.content).joined(separator: "\n"), example: ex))
         }
     }
+    /// Packed batches: every example appears once per pass, whole, in a row with others while they
+    /// fit; its positions restart at 0; no row overflows; the unpacked batcher keeps one per row.
+    func testPackedBatcherFillsRowsWithWholeExamples() throws {
+        let lengths = [5, 9, 3, 12, 7, 4, 6, 10, 2, 8, 5, 11]
+        let examples = lengths.enumerated().map { i, n in GPTExample(tokens: (0..<n).map { Int32(($0 + i) % 50 + 1) }) }
+        let batcher = try TextBatcher(examples: examples, batchSize: 2, context: 16, rng: RandomStream(seed: 1, label: "b"), packed: true)
+        XCTAssertEqual(batcher.maxT, 16)
+        var seen: [Int] = [], rows = 0
+        while seen.count < examples.count {
+            let batch = batcher.next()
+            XCTAssertEqual(batch.T, 16)
+            for b in 0..<batch.B {
+                var t = 0
+                while t < 16, batch.mask[b * 16 + t] != 0 {
+                    // A sequence runs from position 0 up; find which example it is by its first token and length.
+                    XCTAssertEqual(batch.positions[b * 16 + t], 0)
+                    var n = 1
+                    while t + n < 16, batch.positions[b * 16 + t + n] == Int32(n), batch.mask[b * 16 + t + n] != 0 { n += 1 }
+                    let i = examples.firstIndex { $0.tokens.count - 1 == n && $0.tokens[0] == batch.tokens[b * 16 + t] }
+                    XCTAssertNotNil(i, "row \(b) at \(t): a sequence of \(n) that is no whole example")
+                    if let i { seen.append(i); XCTAssertEqual(Array(batch.targets[(b * 16 + t)..<(b * 16 + t + n)]), Array(examples[i].tokens[1...])) }
+                    t += n
+                }
+            }
+            XCTAssertGreaterThanOrEqual(batcher.lastExampleCount, batch.B)
+            rows += batch.B
+        }
+        XCTAssertGreaterThan(seen.count, rows, "packing puts more than one example in a row on average")
+        XCTAssertEqual(Set(seen.prefix(examples.count)).count, examples.count, "each example once per pass")
+        let unpacked = try TextBatcher(examples: examples, batchSize: 2, context: 16, rng: RandomStream(seed: 1, label: "b"))
+        _ = unpacked.next()
+        XCTAssertEqual(unpacked.lastExampleCount, 2)
+    }
 }

@@ -107,6 +107,37 @@ final class GPTLayerGradientTests: XCTestCase {
         XCTAssertLessThan(Self.check(&qkv, analytic: dBlocked, eps: 1e-3, probes: 120) { dotR(run($0, 2).0, r) }, 2e-2)
     }
 
+    /// Packed rows (positions restarting at each sequence): the attention never reaches into an
+    /// earlier sequence, equals the attention over that sequence alone, and passes the gradient check.
+    func testAttentionOverPackedSequences() {
+        let (T, C, NH) = (7, 8, 2)
+        // One row: a sequence of 3 positions, then one of 4 (in blocks of 2 rows, so a block straddles).
+        let positions: [Int32] = [0, 1, 2, 0, 1, 2, 3]
+        var qkv = randn(T * 3 * C)
+        let r = randn(T * C)
+        func run(_ q: [Float], _ T: Int, _ pos: [Int32]?) -> ([Float], [Float]) {
+            var out = [Float](repeating: 0, count: T * C), att = [Float](repeating: 0, count: NH * T * T)
+            GPTLayers.attentionForward(&out, att: &att, qkv: q, B: 1, T: T, C: C, NH: NH, rowBlock: 2, positions: pos)
+            return (out, att)
+        }
+        let (packed, att) = run(qkv, T, positions)
+        for h in 0..<NH {
+            for t in 3..<T { for j in 0..<3 { XCTAssertEqual(att[h * T * T + t * T + j], 0, "row \(t) sees the first sequence") } }
+        }
+        let (first, _) = run(Array(qkv[0 ..< 3 * 3 * C]), 3, nil), (second, _) = run(Array(qkv[3 * 3 * C ..< T * 3 * C]), 4, nil)
+        let alone = first + second
+        for i in alone.indices { XCTAssertEqual(packed[i], alone[i], accuracy: 1e-6) }
+        var dqkv = [Float](repeating: 0, count: qkv.count), scratch = [Float](repeating: 0, count: T * T)
+        GPTLayers.attentionBackward(dqkv: &dqkv, dout: r, qkv: qkv, att: att, scratch: &scratch, B: 1, T: T, C: C, NH: NH,
+                                    rowBlock: 2, positions: positions)
+        XCTAssertLessThan(Self.check(&qkv, analytic: dqkv, eps: 1e-3, probes: 120) { dotR(run($0, T, positions).0, r) }, 2e-2)
+        // Without the positions the second sequence's keys get gradient from the first's: not the same.
+        var unpacked = [Float](repeating: 0, count: qkv.count)
+        let (_, attAll) = run(qkv, T, nil)
+        GPTLayers.attentionBackward(dqkv: &unpacked, dout: r, qkv: qkv, att: attAll, scratch: &scratch, B: 1, T: T, C: C, NH: NH, rowBlock: 2)
+        XCTAssertGreaterThan(zip(unpacked, dqkv).map { abs($0 - $1) }.max()!, 1e-3)
+    }
+
     func testGELUResidualEncoder() {
         var x = randn(50, 2)
         let r = randn(50)

@@ -48,6 +48,37 @@ final class GPTModelTests: XCTestCase {
         print("whole-model gradient check: worst relative error \(worst)")
     }
 
+    /// Two sequences packed in one row give the loss and the gradient of the same two sequences in
+    /// rows of their own (attention and position embeddings restart at the second).
+    func testPackedRowEqualsSeparateRows() throws {
+        var rng = RandomStream(seed: 3, label: "init")
+        let cfg = try GPTConfig(vocabularySize: 11, context: 8, channels: 8, heads: 2, layers: 2)
+        let m = GPT(config: cfg, rng: &rng)
+        for i in 0..<m.parameterCount { m.parameters[i] += Float(0.3 * rng.normal()) }
+        let a = GPTExample(tokens: [1, 4, 2, 7], lossMask: [0, 1, 0.5, 1])
+        let b = GPTExample(tokens: [3, 3, 9, 0, 5], lossMask: [0, 0, 1, 1, 1])
+        let packed = GPTBatch(B: 1, T: 8)
+        packed.setRow(0, packing: [0, 1], of: [a, b])
+        XCTAssertEqual(packed.positions, [0, 1, 2, 0, 1, 2, 3, 4])
+        XCTAssertEqual(packed.mask, [1, 0.5, 1, 0, 1, 1, 1, 0])
+        let separate = GPTBatch(B: 2, T: 8)
+        separate.setRow(0, to: a); separate.setRow(1, to: b)
+        let lossPacked = try m.forward(packed); m.zeroGradients(); m.backward()
+        let gPacked = Array(UnsafeBufferPointer(start: m.gradients, count: m.parameterCount))
+        let lossSeparate = try m.forward(separate); m.zeroGradients(); m.backward()
+        let gSeparate = Array(UnsafeBufferPointer(start: m.gradients, count: m.parameterCount))
+        XCTAssertEqual(lossPacked, lossSeparate, accuracy: 1e-5)
+        let scale = gSeparate.map(abs).max()!
+        XCTAssertLessThan(zip(gPacked, gSeparate).map { abs($0 - $1) }.max()! / scale, 1e-4)
+        // The same row with positions 0...7 (no packing) is a different computation.
+        let joined = GPTBatch(B: 1, T: 8)
+        joined.setRow(0, packing: [0, 1], of: [a, b]); joined.positions = (0..<8).map { Int32($0) }
+        XCTAssertGreaterThan(abs(try m.forward(joined) - lossSeparate), 1e-4)
+        // Positions that neither restart nor count up are one error.
+        joined.positions[5] = 4
+        XCTAssertThrowsError(try m.forward(joined)) { XCTAssertTrue("\($0)".contains("position"), "\($0)") }
+    }
+
     func makeTrainer(seed: UInt64) throws -> GPTTrainer {
         var rng = RandomStream(seed: seed, label: "init")
         let cfg = try GPTConfig(context: 16, channels: 16, heads: 2, layers: 2)
