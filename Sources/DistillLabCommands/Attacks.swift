@@ -13,7 +13,7 @@ extension DistillLabCommand {
         func run() throws {
             let registry = ComponentRegistry.shared
             if json {
-                let list = registry.descriptors(.strategy, .counter).map(ComponentListing.init)
+                let list = registry.descriptors(.strategy, .counter).map { ComponentListing($0) }
                 print(String(decoding: try JSONCoding.pretty(list), as: UTF8.self))
                 return
             }

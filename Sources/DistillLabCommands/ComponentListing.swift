@@ -4,11 +4,13 @@ import DistillLab
 /// One component as `distill-lab defenses --json` / `attacks --json` print it.
 struct ComponentListing: Codable {
     var kind: String, name: String, summary: String, reference: String
+    /// "classifier" (the probability oracle) or "text" (the chat oracle's defenses and monitors).
+    var track: String
     var argmaxPreserving: Bool?, randomized: Bool?, target: String?
     var parameters: [ComponentParameter]
 
-    init(_ d: ComponentDescriptor) {
-        kind = d.kind.rawValue; name = d.name; summary = d.summary; reference = d.reference
+    init(_ d: ComponentDescriptor, track: String = "classifier") {
+        kind = d.kind.rawValue; name = d.name; summary = d.summary; reference = d.reference; self.track = track
         let isDefense = d.kind == .defense || d.kind == .canary
         argmaxPreserving = isDefense ? d.argmaxPreserving : nil
         randomized = isDefense ? d.randomized : nil

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import DistillLab
+import DistillChat
 
 extension DistillLabCommand {
     struct Defenses: ParsableCommand {
@@ -9,15 +10,17 @@ extension DistillLabCommand {
             subcommands: [List.self, Apply.self], defaultSubcommand: List.self)
 
         struct List: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List every registered defense, canary and extraction detector (the default).")
+            static let configuration = CommandConfiguration(abstract: "List every registered defense, canary and extraction detector, and the chat oracle's defenses and monitors (the default).")
 
             @Flag(help: "Print the list as JSON.")
             var json = false
 
             func run() throws {
-                let registry = ComponentRegistry.shared
+                let registry = ComponentRegistry.shared, chat = ChatComponentRegistry.shared
                 if json {
-                    let list = registry.descriptors(.defense, .canary).map(ComponentListing.init)  // detectors: text listing only (the JSON schema is the defenses')
+                    // Detectors and monitors: text listing only (the JSON schema is the defenses').
+                    let list = registry.descriptors(.defense, .canary).map { ComponentListing($0) }
+                        + chat.defenseDescriptors.map { ComponentListing($0, track: "text") }
                     print(String(decoding: try JSONCoding.pretty(list), as: UTF8.self))
                     return
                 }
@@ -32,6 +35,10 @@ extension DistillLabCommand {
                 print("benign clients' traffic goes through them too, for the false-positive rate):")
                 printListing(registry.descriptors(.detector), tags: { _ in [] })
                 print("\nTraining-time defense: `distill-lab train --nasty-teacher` (Ma et al. 2021).")
+                print("\nText track: chat response defenses (`distill-lab serve --defense name:key=value,…`; repeatable, applied in order):")
+                printListing(chat.defenseDescriptors, tags: tags)
+                print("\nText track: chat monitors (`distill-lab serve --monitor name:key=value,…`; per account):")
+                printListing(chat.monitorDescriptors, tags: { _ in [] })
             }
         }
     }

@@ -18,9 +18,15 @@ final class DefenseCommandTests: XCTestCase {
         let r = try DistillLabBinary.run(["defenses", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
         struct Parameter: Decodable { var name: String; var defaultValue: String }
-        struct Entry: Decodable { var kind: String; var name: String; var parameters: [Parameter]; var argmaxPreserving: Bool }
-        let list = try JSONDecoder().decode([Entry].self, from: Data(r.stdout.utf8))
+        struct Entry: Decodable { var kind: String; var name: String; var track: String; var parameters: [Parameter]; var argmaxPreserving: Bool }
+        let all = try JSONDecoder().decode([Entry].self, from: Data(r.stdout.utf8))
+        let list = all.filter { $0.track == "classifier" }
         XCTAssertEqual(list.map(\.name), ComponentRegistry(builtins: true).names(.defense, .canary))
+        // The chat oracle's defenses are listed too, as the text track's.
+        XCTAssertEqual(all.filter { $0.track == "text" }.map(\.name), ["logprob-cap", "logprob-rounding"])
+        XCTAssertEqual(all.count, list.count + 2)
+        let text = try DistillLabBinary.run(["defenses"])
+        XCTAssertTrue(text.stdout.contains("chat monitors") && text.stdout.contains("\n  rate"), text.stdout)
         XCTAssertEqual(list.filter { $0.kind == "canary" }.map(\.name), ["keyed-canary", "periodic-signal"])
         for expected in ["label-only", "top-k", "rounding", "high-confidence", "gaussian-noise", "temperature",
                          "label-smoothing", "reverse-sigmoid", "mad", "mad-argmax", "adaptive-misinformation",
