@@ -6,8 +6,9 @@
 # are wrong answers), the p-value with which the stolen students are shown to
 # be copies, and the false-positive rate on innocent control models.
 # Look for: p-values on students falling with the rate while controls stay
-# above α; the accuracy cost growing with the rate; the periodic signal
-# surviving soft-label distillation only.
+# above α; the accuracy cost growing with the rate. The periodic signal is a
+# negative result: in the published run it flags 0 of 6 stolen students
+# (p 0.62 ± 0.26 soft, 0.37 ± 0.30 label-only; controls median 0.483).
 # Run: bash Notebooks-as-scripts/04-canaries.sh   (QUICK=1 for the reduced run)
 source "$(dirname "$0")/lib.sh"
 

@@ -52,10 +52,13 @@ public struct TextStudentSettings: Codable, Equatable, Sendable {
     /// (1 − α)·(−log p(sampled)) + α·Σ_j q_j·(−log p(token_j)), q = softmax of the k log-probs.
     public var softWeight: Float
     public var seed: UInt64
+    /// Rows packed with as many whole examples as fit (``TextBatcher``), as for the teacher.
+    public var packedBatches: Bool?
 
-    public init(model: GPTConfig, steps: Int, batchSize: Int, optimizer: GPTOptimizerSettings, softWeight: Float = 0.5, seed: UInt64 = 0) {
+    public init(model: GPTConfig, steps: Int, batchSize: Int, optimizer: GPTOptimizerSettings, softWeight: Float = 0.5, seed: UInt64 = 0,
+                packedBatches: Bool? = nil) {
         self.model = model; self.steps = steps; self.batchSize = batchSize; self.optimizer = optimizer
-        self.softWeight = softWeight; self.seed = seed
+        self.softWeight = softWeight; self.seed = seed; self.packedBatches = packedBatches
         self.optimizer.totalSteps = steps
     }
 
@@ -64,7 +67,7 @@ public struct TextStudentSettings: Codable, Equatable, Sendable {
         var o = GPTOptimizerSettings()
         o.learningRate = 3e-3; o.minLearningRate = 3e-4; o.warmupSteps = 15; o.weightDecay = 0.1
         return TextStudentSettings(model: try! GPTConfig(context: 256, channels: 64, heads: 4, layers: 2),
-                                   steps: 150, batchSize: 16, optimizer: o)
+                                   steps: 150, batchSize: 16, optimizer: o, packedBatches: true)
     }
 
     /// - Throws: ``TextLabError/invalidSetting(key:value:fix:)`` naming the bad key.
@@ -138,7 +141,8 @@ public enum TextStudents {
         var initRNG = RandomStream(seed: settings.seed, label: "text-student-init")
         let model = GPT(config: settings.model, rng: &initRNG)
         let batcher = try TextBatcher(examples: examples, batchSize: settings.batchSize, context: settings.model.context,
-                                      rng: RandomStream(seed: settings.seed, label: "text-student-shuffle"), groups: groups)
+                                      rng: RandomStream(seed: settings.seed, label: "text-student-shuffle"), groups: groups,
+                                      packed: settings.packedBatches == true)
         batcher.softWeight = softWeight
         let report = try TextTraining.train(model, batcher: batcher, optimizer: settings.optimizer, steps: settings.steps, progress: progress)
         return (model, report)
