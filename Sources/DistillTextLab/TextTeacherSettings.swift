@@ -83,7 +83,8 @@ public struct TextTeacherSettings: Codable, Equatable, Sendable {
     /// The default teacher: the recipe the first `text train` run uses. Measured (1 BLAS thread,
     /// 200 test examples per suite): reasoning 0%, tool use 19%, coding 55% after 1500 mixed-suite
     /// batches, 1548 s on a shared 2-core machine — far from the 90% target. One suite per batch
-    /// did worse (columns 0/9/38%, reference 0/5.5/38.5%, scratch 0/2.5/19%).
+    /// did worse (columns 0/9/38%, reference 0/5.5/38.5%, scratch 0/2.5/19%). Packed rows
+    /// (`packedBatches`, 1000 steps, 1165 s) gave 0/31.5/43.5%: better tool use, worse coding, not adopted.
     public static var standard: TextTeacherSettings {
         var o = GPTOptimizerSettings()
         o.learningRate = 3e-3; o.minLearningRate = 3e-4; o.warmupSteps = 50; o.weightDecay = 0.1; o.gradientClip = 1
