@@ -10,10 +10,13 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 fail() { echo "plug-in example: $*" >&2; exit 1; }
 
-$bin defenses | grep -q '^  confidence-cap' || fail "confidence-cap missing from 'defenses'"
-$bin defenses | grep -q '^  every-nth-canary' || fail "every-nth-canary missing from 'defenses'"
-$bin attacks | grep -q '^  sequential' || fail "sequential missing from 'attacks'"
-$bin attacks | grep -q '^  input-jitter' || fail "input-jitter missing from 'attacks'"
+# Listings captured first: `grep -q` stops reading at the match, and under pipefail the
+# listing's SIGPIPE on its remaining lines would fail the check.
+defenses=$($bin defenses); attacks=$($bin attacks)
+grep -q '^  confidence-cap' <<<"$defenses" || fail "confidence-cap missing from 'defenses'"
+grep -q '^  every-nth-canary' <<<"$defenses" || fail "every-nth-canary missing from 'defenses'"
+grep -q '^  sequential' <<<"$attacks" || fail "sequential missing from 'attacks'"
+grep -q '^  input-jitter' <<<"$attacks" || fail "input-jitter missing from 'attacks'"
 $bin train --defense confidence-cap:cap=0 -q --no-save 2>"$out/err" && fail "cap=0 was accepted"
 grep -q "cap" "$out/err" || fail "cap=0 error does not name the parameter: $(cat "$out/err")"
 
