@@ -154,7 +154,21 @@ enum TextResultTable {
 /// the keys it names (any subset), and a key that is not a setting is one error naming it.
 enum TextSettingsFile {
     static func tree(of s: TextExperimentSettings) throws -> Any {
-        try JSONSerialization.jsonObject(with: JSONCoding.compact(s))
+        // Optional settings (absent when nil, so that older cache keys hold) are still keys a file
+        // can set: they appear as null, taken from a copy with every optional filled in.
+        var full = s
+        full.teacher.mixedBatches = s.teacher.mixedBatches ?? false
+        full.teacher.packedBatches = s.teacher.packedBatches ?? false
+        full.student.packedBatches = s.student.packedBatches ?? false
+        return withNulls(try JSONSerialization.jsonObject(with: JSONCoding.compact(s)),
+                         keys: try JSONSerialization.jsonObject(with: JSONCoding.compact(full)))
+    }
+
+    /// `tree` with every key of `keys` it lacks set to null (recursively through mappings).
+    static func withNulls(_ tree: Any, keys: Any) -> Any {
+        guard var t = tree as? [String: Any], let k = keys as? [String: Any] else { return tree }
+        for (key, v) in k { t[key] = t[key].map { withNulls($0, keys: v) } ?? NSNull() }
+        return t
     }
 
     static func decode(_ tree: Any) throws -> TextExperimentSettings {

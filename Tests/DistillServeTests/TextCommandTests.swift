@@ -44,6 +44,20 @@ final class TextCommandTests: XCTestCase {
         XCTAssertNil(perSuite.mixedBatches)
         XCTAssertEqual(perSuite.answerFormat, .scratch)
         XCTAssertTrue(message { _ = try DistillLabCommand.TextTeacherCommand.parse(["--batches", "some"]).settings() }.contains("--batches"))
+        XCTAssertEqual(try DistillLabCommand.TextTeacherCommand.parse(["--pack", "true"]).settings().packedBatches, true)
+        XCTAssertNil(try DistillLabCommand.TextTeacherCommand.parse([]).settings().packedBatches)
+    }
+
+    /// Optional settings (absent from settings.json while unset) are keys `text train` accepts.
+    func testOptionalSettingsCanBeSetAndStayUnsetByDefault() throws {
+        let packed = try DistillLabCommand.TextTrain.parse(["teacher.packedBatches=true", "student.packedBatches=true"]).resolvedSettings()
+        XCTAssertEqual(packed.teacher.packedBatches, true)
+        XCTAssertEqual(packed.student.packedBatches, true)
+        let plain = try DistillLabCommand.TextTrain.parse([]).resolvedSettings()
+        XCTAssertNil(plain.teacher.packedBatches)
+        XCTAssertNil(plain.student.packedBatches)
+        XCTAssertEqual(plain.teacher, TextExperimentSettings.standard.teacher)
+        XCTAssertTrue(message { _ = try DistillLabCommand.TextTrain.parse(["teacher.packedBatches=maybe"]).resolvedSettings() }.contains("teacher.packedBatches"))
     }
 
     func testBadKeysAndValuesAreOneErrorNamingThem() {
