@@ -113,6 +113,14 @@ public final class TextBatcher {
 
     func roundUp(_ n: Int) -> Int { min(context, (n + 15) / 16 * 16) }
 
+    /// The batch of length T, allocated the first time T occurs.
+    func reusedBatch(T: Int) -> GPTBatch {
+        let batch: GPTBatch
+        if let b = batches[T] { batch = b } else { batch = GPTBatch(B: batchSize, T: T, softK: softK); batches[T] = batch }
+        batch.softWeight = softWeight
+        return batch
+    }
+
     /// The next batch: `batchSize` examples of the shuffled order (reshuffled each epoch), truncated to
     /// the context and padded with masked-out positions.
     public func next() -> GPTBatch {
@@ -128,9 +136,7 @@ public final class TextBatcher {
         }
         if packed {
             let T = maxT
-            let batch: GPTBatch
-            if let b = batches[T] { batch = b } else { batch = GPTBatch(B: batchSize, T: T, softK: softK); batches[T] = batch }
-            batch.softWeight = softWeight
+            let batch = reusedBatch(T: T)
             lastExampleCount = 0
             for b in 0..<batchSize {
                 picked.removeAll(keepingCapacity: true)
@@ -152,9 +158,7 @@ public final class TextBatcher {
         }
         lastExampleCount = batchSize
         let T = roundUp(picked.map { examples[$0].tokens.count - 1 }.max()!)
-        let batch: GPTBatch
-        if let b = batches[T] { batch = b } else { batch = GPTBatch(B: batchSize, T: T, softK: softK); batches[T] = batch }
-        batch.softWeight = softWeight
+        let batch = reusedBatch(T: T)
         for (b, index) in picked.enumerated() { batch.setRow(b, to: examples[index]) }
         return batch
     }
