@@ -16,15 +16,17 @@ extension Run {
     /// ignored and overwritten (it cannot come from the same settings).
     func cached(_ lookup: ((String) throws -> CachedTraining?)?, _ store: ((CachedTraining, String) throws -> Void)?,
                 key: String, what: String, streams: [StreamPurpose],
-                compute: () throws -> [(model: MLP, result: ModelResult)]) throws -> [(model: MLP, result: ModelResult)] {
-        if let hit = try lookup?(key), !hit.models.isEmpty {
+                compute: () throws -> [TrainedModel]) throws -> [TrainedModel] {
+        // An entry whose roles this version does not know cannot come from these settings: recompute it.
+        if let hit = try lookup?(key), !hit.models.isEmpty,
+           case let roles = hit.models.compactMap({ ModelRole(rawValue: $0.result.role) }), roles.count == hit.models.count {
             onEvent(.stage("reusing the cached \(what) \(key.prefix(12))"))
             // The cached stage drew these when it ran: settings.json lists the same streams either way.
             for p in streams { StreamLedger.current?.note(p) }
-            for line in hit.epochLog { try? metricsLog?.append(line) }
+            for line in hit.epochLog { writer?.append(line) }
             epochLines.lines += hit.epochLog
             for m in hit.models { onEvent(.modelDone(m.result)) }
-            return hit.models.map { ($0.model, $0.result) }
+            return zip(roles, hit.models).map { TrainedModel(role: $0, model: $1.model, result: $1.result) }
         }
         let start = epochLines.lines.count
         let models = try compute()
