@@ -40,6 +40,9 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // Build-time catalogue of built-in components: adding one touches only its own file.
+        .executableTarget(name: "ComponentCatalogueTool"),
+        .plugin(name: "ComponentCatalogue", capability: .buildTool(), dependencies: ["ComponentCatalogueTool"]),
         // Elementwise kernels Swift does not vectorise well (Adam's vector sqrt).
         .target(name: "CKernels"),
         // Matrices, BLAS wrapper, kernels, seeded random streams, safetensors I/O.
@@ -56,7 +59,7 @@ let package = Package(
         .target(name: "DistillLab", dependencies: [
             "DistillCore", "DistillNN", "DistillData", "DistillStats",
             .product(name: "Crypto", package: "swift-crypto"),  // HMAC-SHA256 for keyed canaries
-        ]),
+        ], plugins: ["ComponentCatalogue"]),
         // Text track: byte-level tokens and a tiny GPT (every product through OpenBLAS), its
         // training step, KV-cached sampling and GPT-2-layout safetensors.
         .target(name: "DistillText", dependencies: ["DistillCore", "CKernels", "COpenBLAS"]),
@@ -65,7 +68,8 @@ let package = Package(
         .target(name: "DistillTasks", dependencies: ["DistillCore", "DistillData"]),
         // Text track: the chat API (the text oracle): OpenAI-shaped requests and responses, accounts with
         // budgets, exchange logs, response defenses and monitors; in-process and HTTP clients.
-        .target(name: "DistillChat", dependencies: ["DistillText", "DistillTasks", "DistillCore", "DistillLab"]),
+        .target(name: "DistillChat", dependencies: ["DistillText", "DistillTasks", "DistillCore", "DistillLab"],
+                plugins: ["ComponentCatalogue"]),
         // The chat API as an OpenAI-compatible HTTP server on Hummingbird (`distill-lab serve`).
         .target(name: "DistillServe", dependencies: [
             "DistillChat", "DistillText", "DistillCore",

@@ -34,9 +34,10 @@ extension ChatComponent where Product == ChatDefenseFitter {
 public final class ChatComponentRegistry: @unchecked Sendable {
     public static let shared = ChatComponentRegistry(builtins: true)
 
-    /// The built-ins, in listing order.
-    public static let builtinDefenses: [ChatComponent<ChatDefenseFitter>] = [LogprobCapDefense.component, LogprobRoundingDefense.component]
-    public static let builtinMonitors: [ChatComponent<ChatMonitorMaker>] = [RateMonitor.component]
+    /// The built-ins: this module's `static let component`s, gathered at build
+    /// time by the ComponentCatalogue plug-in.
+    public static var builtinDefenses: [ChatComponent<ChatDefenseFitter>] { ComponentCatalogue.chatComponentChatDefenseFitter }
+    public static var builtinMonitors: [ChatComponent<ChatMonitorMaker>] { ComponentCatalogue.chatComponentChatMonitorMaker }
 
     private let lock = NSLock()
     private var defenses: [ChatComponent<ChatDefenseFitter>] = []
@@ -44,8 +45,9 @@ public final class ChatComponentRegistry: @unchecked Sendable {
 
     public init(builtins: Bool = false) {
         guard builtins else { return }
-        defenses = Self.builtinDefenses
-        monitors = Self.builtinMonitors
+        // By name, as the lab's registry lists its built-ins.
+        defenses = Self.builtinDefenses.sorted { $0.descriptor.name < $1.descriptor.name }
+        monitors = Self.builtinMonitors.sorted { $0.descriptor.name < $1.descriptor.name }
     }
 
     /// - Throws: `ComponentError.duplicate` when a chat defense of that name exists.

@@ -435,7 +435,7 @@ final class AttackStrategyTests: XCTestCase {
         let spec = try AttackSpec(parsing: "jacobian: lambda=0.05 , seed-size=20")
         XCTAssertEqual(spec.description, "jacobian:lambda=0.05,seed-size=20")
         XCTAssertEqual(try JSONDecoder().decode(AttackSpec.self, from: JSONEncoder().encode(spec)), spec)
-        XCTAssertEqual(ComponentRegistry.shared.names(.strategy), ["random", "ood", "jacobian", "active"])
-        XCTAssertEqual(ComponentRegistry.shared.names(.counter), ["average-repeats", "argmax", "ensemble-filter"])
+        XCTAssertEqual(ComponentRegistry.shared.names(.strategy), ["active", "jacobian", "ood", "random"])
+        XCTAssertEqual(ComponentRegistry.shared.names(.counter), ["argmax", "average-repeats", "ensemble-filter"])
     }
 }

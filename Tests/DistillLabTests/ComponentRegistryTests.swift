@@ -119,6 +119,27 @@ final class ComponentRegistryTests: XCTestCase {
         XCTAssertEqual(registry.names(.canary), ["keyed-canary", "periodic-signal"])
     }
 
+    /// The build-time catalogue finds every declaration: each `static let component =`
+    /// in the module's files is one built-in (MAD's `components` are two), nothing
+    /// missed and nothing listed twice.
+    func testEveryDeclaredComponentIsABuiltin() throws {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Sources/DistillLab").standardizedFileURL
+        let files = try XCTUnwrap(FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil))
+            .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" }
+        XCTAssertGreaterThan(files.count, 20)
+        var declared = 0
+        for f in files {
+            declared += try String(contentsOf: f, encoding: .utf8).split(separator: "\n")
+                .filter { $0.hasPrefix("    public static let component = ") || $0.hasPrefix("    static let component = ") }.count
+        }
+        let builtins = ComponentRegistry(builtins: true)
+        let names = builtins.names(.defense, .canary, .strategy, .counter, .detector)
+        XCTAssertEqual(names.count, declared + PredictionPoisoning.components.count)
+        XCTAssertEqual(Set(names).count, names.count)
+        XCTAssertTrue(ComponentRegistry(builtins: false).names(.defense, .canary, .strategy, .counter, .detector).isEmpty)
+    }
+
     func testPluginsRegisterAndNamesCannotClash() throws {
         _ = CountingDefense.registered
         XCTAssertTrue(registry.names(.defense).contains("test-counting"))

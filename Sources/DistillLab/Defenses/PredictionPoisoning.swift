@@ -346,6 +346,9 @@ extension PredictionPoisoning {
     static let surrogateEpochsParameter = Parameter<Int>("surrogate-epochs", default: 10, "epochs for surrogate=trained",
                                                          range: .atLeast(1), expected: "a positive integer")
 
+    /// Both variants, registered as built-ins.
+    public static let components: [Component<DefenseFitter>] = [component(.standard), component(.argmaxPreserving)]
+
     /// MAD or MAD-argmax; the surrogate is built (and for `trained`, trained) once per run in `fit`.
     public static func component(_ variant: MADVariant) -> Component<DefenseFitter> {
         let argmax = variant == .argmaxPreserving

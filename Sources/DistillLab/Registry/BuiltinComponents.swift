@@ -1,20 +1,9 @@
-/// The lab's own components, in listing order. A plug-in registers its own
-/// with `ComponentRegistry.shared.register(_:)` instead.
+/// The lab's own components: every `static let component(s)` of this module,
+/// gathered at build time by the ComponentCatalogue plug-in, so a new built-in
+/// touches only the file that declares it. A plug-in registers its own with `ComponentRegistry.shared.register(_:)`.
 enum BuiltinComponents {
-    static let defenses: [Component<DefenseFitter>] = [
-        LabelOnlyDefense.component, TopKDefense.component, RoundingDefense.component, HighConfidenceDefense.component,
-        GaussianNoiseDefense.component, TemperatureDefense.component, LabelSmoothingDefense.component,
-        ReverseSigmoidDefense.component,
-        PredictionPoisoning.component(.standard), PredictionPoisoning.component(.argmaxPreserving),
-        AdaptiveMisinformation.component,
-        KeyedCanary.component, PeriodicSignal.component,
-    ]
-    static let strategies: [Component<QueryStrategy>] = [
-        RandomPoolStrategy.component, OutOfDistributionStrategy.component, JacobianAugmentationStrategy.component,
-        ActiveLearningStrategy.component,
-    ]
-    static let counters: [Component<AttackCounter>] = [
-        AverageRepeats.component, ArgmaxLabels.component, EnsembleFilter.component,
-    ]
-    static let detectors: [Component<ExtractionDetector>] = [PradaDetector.component]
+    static var defenses: [Component<DefenseFitter>] { ComponentCatalogue.componentDefenseFitter }
+    static var strategies: [Component<QueryStrategy>] { ComponentCatalogue.componentQueryStrategy }
+    static var counters: [Component<AttackCounter>] { ComponentCatalogue.componentAttackCounter }
+    static var detectors: [Component<ExtractionDetector>] { ComponentCatalogue.componentExtractionDetector }
 }

@@ -30,11 +30,12 @@ public final class ComponentRegistry: @unchecked Sendable {
     /// - Parameter builtins: start with the lab's own components.
     public init(builtins: Bool = false) {
         guard builtins else { return }
-        // Built-ins have distinct names, so registering them cannot fail.
-        for c in BuiltinComponents.defenses { try! register(c) }
-        for c in BuiltinComponents.strategies { try! register(c) }
-        for c in BuiltinComponents.counters { try! register(c) }
-        for c in BuiltinComponents.detectors { try! register(c) }
+        // Built-ins have distinct names, so registering them cannot fail. They are listed by
+        // name, so moving a declaration to another file does not reorder the listings.
+        for c in BuiltinComponents.defenses.sorted(by: { $0.descriptor.name < $1.descriptor.name }) { try! register(c) }
+        for c in BuiltinComponents.strategies.sorted(by: { $0.descriptor.name < $1.descriptor.name }) { try! register(c) }
+        for c in BuiltinComponents.counters.sorted(by: { $0.descriptor.name < $1.descriptor.name }) { try! register(c) }
+        for c in BuiltinComponents.detectors.sorted(by: { $0.descriptor.name < $1.descriptor.name }) { try! register(c) }
     }
 
     // MARK: Registering
