@@ -137,6 +137,7 @@ final class ComponentRegistryTests: XCTestCase {
         let names = builtins.names(.defense, .canary, .strategy, .counter, .detector)
         XCTAssertEqual(names.count, declared + PredictionPoisoning.components.count)
         XCTAssertEqual(Set(names).count, names.count)
+        XCTAssertTrue(names.contains("laplace-noise"), "declared in its own file only")
         XCTAssertTrue(ComponentRegistry(builtins: false).names(.defense, .canary, .strategy, .counter, .detector).isEmpty)
     }
 
