@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "DistillStats", targets: ["DistillStats"]),
         // The commands as a library, so a plug-in package can run them with its own components registered.
         .library(name: "DistillLabCommands", targets: ["DistillLabCommands"]),
+        // Lists a plug-in package's components at build time (`ComponentCatalogue.all`).
+        .plugin(name: "ComponentCatalogue", targets: ["ComponentCatalogue"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

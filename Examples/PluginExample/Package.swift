@@ -25,7 +25,10 @@ let package = Package(
                 .product(name: "DistillNN", package: lab),
                 .product(name: "DistillStats", package: lab),
                 .product(name: "DistillLabCommands", package: lab),
-            ]
+            ],
+            // Gathers this target's `static let component`s into `ComponentCatalogue.all`,
+            // so a new component is one new file and main.swift never changes.
+            plugins: [.plugin(name: "ComponentCatalogue", package: lab)]
         ),
     ]
 )

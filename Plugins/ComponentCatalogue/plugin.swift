@@ -13,7 +13,7 @@ struct ComponentCataloguePlugin: BuildToolPlugin {
         let output = context.pluginWorkDirectory.appending("ComponentCatalogue.swift")
         return [.buildCommand(displayName: "Cataloguing the components of \(target.name)",
                               executable: try context.tool(named: "ComponentCatalogueTool").path,
-                              arguments: [output.string] + sources.map(\.string),
+                              arguments: [target.name, output.string] + sources.map(\.string),
                               inputFiles: sources, outputFiles: [output])]
     }
 }

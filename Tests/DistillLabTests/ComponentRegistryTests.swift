@@ -156,6 +156,19 @@ final class ComponentRegistryTests: XCTestCase {
         XCTAssertEqual(ComponentRegistry(builtins: true).names(.strategy), registry.names(.strategy))
     }
 
+    /// A plug-in's catalogue registers every lab kind and hands back the rest.
+    func testACatalogueRegistersItsComponentsAndReturnsOtherKinds() throws {
+        let fresh = ComponentRegistry()
+        let foreign = "a chat component stand-in"
+        let rest = try fresh.register(catalogue: [CountingDefense.component, BuiltinSample.strategy, foreign])
+        XCTAssertEqual(fresh.names(.defense), ["test-counting"])
+        XCTAssertEqual(fresh.names(.strategy), ["random"])
+        XCTAssertEqual(rest as? [String], [foreign])
+        XCTAssertThrowsError(try fresh.register(catalogue: [CountingDefense.component])) {
+            XCTAssertEqual($0 as? ComponentError, .duplicate(kind: .defense, name: "test-counting"))
+        }
+    }
+
     /// Fitting happens once per run; each oracle (attacker, honest users, benign
     /// traffic) gets its own instance of the fitted defense.
     func testARunFitsEachDefenseOnceAndMakesOneInstancePerOracle() throws {
@@ -228,4 +241,9 @@ final class ComponentRegistryTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("lower the budget to at most \(result.splits.attackerPool)"), "\(e)")
         }
     }
+}
+
+/// A built-in strategy reached through the public API (the catalogue's entries are `Any`).
+enum BuiltinSample {
+    static var strategy: Any { RandomPoolStrategy.component }
 }

@@ -50,6 +50,26 @@ public final class ComponentRegistry: @unchecked Sendable {
         try add(component.descriptor) { defenses[component.descriptor.name] = component }
     }
 
+    /// Registers every lab component of a build-time catalogue (a plug-in
+    /// package applying the `ComponentCatalogue` plug-in passes
+    /// `ComponentCatalogue.all`), so adding a component touches only its file.
+    /// - Returns: the entries of other kinds (chat components), for their own registry.
+    /// - Throws: `ComponentError.duplicate` on a name clash.
+    @discardableResult
+    public func register(catalogue: [Any]) throws -> [Any] {
+        var rest: [Any] = []
+        for entry in catalogue {
+            switch entry {
+            case let c as Component<DefenseFitter>: try register(c)
+            case let c as Component<QueryStrategy>: try register(c)
+            case let c as Component<AttackCounter>: try register(c)
+            case let c as Component<ExtractionDetector>: try register(c)
+            default: rest.append(entry)
+            }
+        }
+        return rest
+    }
+
     /// The reader of a registered canary's evidence files, by its name.
     public func evidenceReader(_ method: String) -> CanaryEvidenceReader? {
         lock.lock(); defer { lock.unlock() }
