@@ -216,6 +216,29 @@ final class ChatOracleTests: XCTestCase {
         XCTAssertEqual(stopped.text, String(free.text[..<at.lowerBound]))
     }
 
+    /// Chat components live in the one registry: a catalogue registers them
+    /// beside the classifier's, in their own namespace (a chat defense may
+    /// share a classifier defense's name), with the same duplicate check.
+    func testChatComponentsAreRegisteredInTheOneRegistry() throws {
+        let lab = ComponentRegistry(builtins: true)
+        let chat = ChatComponentRegistry(registry: lab, builtins: true)
+        XCTAssertEqual(chat.defenseDescriptors.map(\.name), ["logprob-cap", "logprob-rounding"])
+        XCTAssertEqual(chat.monitorDescriptors.map(\.name), ["rate"])
+        let rounding = ChatComponent<ChatDefenseFitter>.transform(ComponentDescriptor(
+            kind: .defense, name: "rounding", summary: "a chat defense named like a classifier one", parameters: [], reference: "test")) { _, _ in
+            throw ComponentError.duplicate(kind: .defense, name: "never built")
+        }
+        XCTAssertEqual(try lab.register(catalogue: [rounding, 42]).count, 1, "the non-component comes back")
+        XCTAssertEqual(chat.defenseDescriptors.map(\.name), ["logprob-cap", "logprob-rounding", "rounding"])
+        XCTAssertTrue(lab.names(.defense).contains("rounding"), "the classifier's rounding is untouched")
+        XCTAssertThrowsError(try chat.register(rounding)) {
+            XCTAssertEqual($0 as? ComponentError, .duplicate(kind: .defense, name: "rounding"))
+        }
+        XCTAssertThrowsError(try chat.makeMonitor(ComponentSpec(parsing: "nope"))) {
+            XCTAssertTrue("\($0)".contains("chat monitors"), "\($0)")
+        }
+    }
+
     func testLogprobCapDefenseFromTheRegistry() throws {
         let plain = try oracle()
         let registry = ChatComponentRegistry.shared

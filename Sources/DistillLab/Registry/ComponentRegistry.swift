@@ -26,6 +26,9 @@ public final class ComponentRegistry: @unchecked Sendable {
     private var strategies: [String: Component<QueryStrategy>] = [:]
     private var counters: [String: Component<AttackCounter>] = [:]
     private var detectors: [String: Component<ExtractionDetector>] = [:]
+    /// Components of products the classifier track does not build (the text track's chat
+    /// defenses and monitors), by product type, in registration order.
+    private var tracks: [ObjectIdentifier: [Any]] = [:]
 
     /// - Parameter builtins: start with the lab's own components.
     public init(builtins: Bool = false) {
@@ -53,21 +56,44 @@ public final class ComponentRegistry: @unchecked Sendable {
     /// Registers every lab component of a build-time catalogue (a plug-in
     /// package applying the `ComponentCatalogue` plug-in passes
     /// `ComponentCatalogue.all`), so adding a component touches only its file.
-    /// - Returns: the entries of other kinds (chat components), for their own registry.
     /// - Throws: `ComponentError.duplicate` on a name clash.
+    /// - Returns: the entries that are not components.
     @discardableResult
     public func register(catalogue: [Any]) throws -> [Any] {
         var rest: [Any] = []
         for entry in catalogue {
-            switch entry {
-            case let c as Component<DefenseFitter>: try register(c)
-            case let c as Component<QueryStrategy>: try register(c)
-            case let c as Component<AttackCounter>: try register(c)
-            case let c as Component<ExtractionDetector>: try register(c)
-            default: rest.append(entry)
-            }
+            guard let c = entry as? AnyComponent else { rest.append(entry); continue }
+            try c.register(in: self)
         }
         return rest
+    }
+
+    /// Registers a component of another track's product (the text track's chat
+    /// defenses and monitors): same declarations, spec syntax, checks and
+    /// errors; its names are its product's own namespace.
+    /// - Throws: `ComponentError.duplicate` if one of that product and name exists.
+    public func register<Product>(track component: Component<Product>) throws {
+        lock.lock(); defer { lock.unlock() }
+        let key = ObjectIdentifier(Product.self)
+        let taken = tracks[key, default: []].contains { ($0 as? Component<Product>)?.descriptor.name == component.descriptor.name }
+        if taken { throw ComponentError.duplicate(kind: component.descriptor.kind, name: component.descriptor.name) }
+        tracks[key, default: []].append(component)
+    }
+
+    /// The registered components building `Product`, in registration order.
+    public func components<Product>(_: Product.Type) -> [Component<Product>] {
+        lock.lock(); defer { lock.unlock() }
+        return tracks[ObjectIdentifier(Product.self), default: []].compactMap { $0 as? Component<Product> }
+    }
+
+    /// Builds the `Product` named by `spec` from its checked parameters.
+    /// - Throws: `ComponentError` for an unknown name (`hint` says which list), an unknown parameter or an invalid value.
+    public func make<Product>(_ spec: ComponentSpec, _: Product.Type, kind: ComponentKind, hint: String) throws -> Product {
+        let all = components(Product.self)
+        guard let c = all.first(where: { $0.descriptor.name == spec.name }) else {
+            throw ComponentError.unknownComponent(kind: kind, name: spec.name, valid: all.map(\.descriptor.name), hint: hint)
+        }
+        return try c.build(Self.resolve(spec, against: c.descriptor))
     }
 
     /// The reader of a registered canary's evidence files, by its name.
@@ -236,5 +262,24 @@ extension Component where Product == DefenseFitter {
                                  make: @escaping (ResolvedParameters, DefenseContext) throws -> ResponseDefense) -> Component {
         // Fitting builds one instance, so checks against the teacher fail before any query.
         Component(descriptor, evidence: evidence) { p in { context in _ = try make(p, context); return { try make(p, context) } } }
+    }
+}
+
+/// A component of any product, registrable without knowing the product
+/// (what a build-time catalogue holds).
+public protocol AnyComponent {
+    func register(in registry: ComponentRegistry) throws
+}
+
+extension Component: AnyComponent {
+    /// The classifier's kinds go to their typed tables; any other product to its track's.
+    public func register(in registry: ComponentRegistry) throws {
+        switch self {
+        case let c as Component<DefenseFitter>: try registry.register(c)
+        case let c as Component<QueryStrategy>: try registry.register(c)
+        case let c as Component<AttackCounter>: try registry.register(c)
+        case let c as Component<ExtractionDetector>: try registry.register(c)
+        default: try registry.register(track: self)
+        }
     }
 }
