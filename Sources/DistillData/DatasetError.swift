@@ -26,6 +26,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case labelOutOfRange(path: String, location: String, label: String, classCount: Int)
     /// A file with no usable content.
     case emptyFile(path: String, detail: String)
+    /// An IDX file whose header declares zero items (no example to train or test on).
+    case noExamples(path: String)
     /// A CSV row with the wrong number of fields.
     case raggedRow(path: String, line: Int, expected: Int, found: Int)
     /// A CSV feature field that is not a finite number.
@@ -89,6 +91,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
             return "\(path): label \(label) at \(location) is outside 0..<\(classCount). Fix the label, or use a source whose class list covers it."
         case let .emptyFile(path, detail):
             return "\(path): \(detail). Pass a file with a header row and at least one data row."
+        case let .noExamples(path):
+            return "\(path): the IDX header declares 0 examples, so this split would be empty; pass files that hold at least one example (or, for a t10k- pair, remove it so the test split is carved from the training data)."
         case let .raggedRow(path, line, expected, found):
             return "\(path):\(line): row has \(found) fields but the header has \(expected). Every row needs one value per header column (no trailing commas)."
         case let .nonNumeric(path, line, column, value):
