@@ -99,6 +99,16 @@ final class TrainCommandTests: XCTestCase {
         try assertFails(["train", "--dataset", idx.path], mentioning: ["train-images-idx3-ubyte", "truncated"])
     }
 
+    /// A bad --feature-scale used to be blamed on the first override ("override `seed=2`: …").
+    func testBadFeatureScaleIsBlamedOnTheFlagNotAnOverride() throws {
+        for value in ["nan", "0", "inf"] {
+            let r = try DistillLabBinary.run(["train", "--feature-scale", value, "seed=2", "--no-save"])
+            XCTAssertNotEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stderr.contains("--feature-scale"), r.stderr)
+            XCTAssertFalse(r.stderr.contains("seed=2"), r.stderr)
+        }
+    }
+
     func testDivergenceStopsWithAMessage() throws {
         try assertFails(["train", "--teacher-lr", "100000", "--schedule", "constant"], mentioning: ["diverged", "learning rate"])
         // The incomplete run folder is reported and holds no results.json.
