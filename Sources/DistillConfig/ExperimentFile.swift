@@ -61,11 +61,11 @@ public enum ExperimentFile {
         if let file {
             let text: String
             do {
-                text = try String(contentsOfFile: file, encoding: .utf8)
-            } catch {
-                throw ConfigError(.unreadableFile, source: .file(file), keyPath: "",
-                                  problem: "cannot read the experiment file (\(error.localizedDescription))",
-                                  fix: "check the path; official experiments are in Notebooks-as-scripts/experiments/")
+                text = try YAMLFileText.read(file)
+            } catch let e as YAMLFileText.Failure {
+                var fix = e.fix
+                if case .unreadable = e { fix += "; official experiments are in Notebooks-as-scripts/experiments/" }
+                throw ConfigError(.unreadableFile, source: .file(file), keyPath: "", problem: e.problem("experiment file"), fix: fix)
             }
             layers.append(try layer(text: text, fileName: file))
         }

@@ -216,4 +216,27 @@ final class ConfigErrorTests: XCTestCase {
             XCTAssertTrue(e?.description.hasPrefix("/nonexistent/dir/exp.yaml: cannot read the experiment file") ?? false, "\(error)")
         }
     }
+
+    /// A binary or mis-encoded file used to get Foundation's "The file isn't in the correct format".
+    func testBinaryOrNonUTF8FileIsNamedAsNotText() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let latin1 = dir.appendingPathComponent("latin1.yaml")
+        try Data("seed: 1 # caf".utf8 + [0xE9, 0x0A]).write(to: latin1)
+        let binary = dir.appendingPathComponent("model.yaml")
+        try Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 0x00, 0x01, 0x00]).write(to: binary)
+        let nul = dir.appendingPathComponent("nul.yaml")
+        try Data("seed: 1\n".utf8 + [0, 0, 0]).write(to: nul)
+        for (url, needle) in [(latin1, "not UTF-8 text (invalid byte 0xE9 at byte offset 13)"), (binary, "not UTF-8 text"), (nul, "binary, not text")] {
+            XCTAssertThrowsError(try ExperimentFile.load(url.path)) { error in
+                let e = error as? ConfigError
+                XCTAssertEqual(e?.kind, .unreadableFile, "\(error)")
+                let text = "\(error)"
+                XCTAssertTrue(text.hasPrefix(url.path + ": the experiment file is "), text)
+                XCTAssertTrue(text.contains(needle) && text.contains("UTF-8"), text)
+                XCTAssertFalse(text.contains("correct format"), text)
+            }
+        }
+    }
 }
