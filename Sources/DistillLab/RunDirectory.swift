@@ -36,7 +36,7 @@ public struct RunDirectory {
     }
 
     /// Creates `root` and its parents; a file in the way gets one clear error.
-    static func createFolder(_ root: URL) throws {
+    public static func createFolder(_ root: URL) throws {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue { return }

@@ -34,7 +34,8 @@ public struct SweepManifest: Codable, Sendable, Equatable {
     /// aside, which do not change what a point is).
     /// - Throws: `SweepError` naming the first difference and the fix.
     public func install(in folder: URL) throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // One sentence ("Read-only file system"), not Foundation's NSCocoaErrorDomain dump.
+        do { try RunDirectory.createFolder(folder) } catch let e as ExperimentError { throw SweepError(e.description) }
         let url = folder.appendingPathComponent(Self.fileName)
         // A no-clobber write: if another shard installed a manifest meanwhile, compare with that one.
         do {

@@ -67,6 +67,17 @@ final class SweepCommandTests: XCTestCase {
         return entries.filter { !names.contains($0) && !bookkeeping.contains($0) }.sorted()
     }
 
+    /// `sweep` on an output it cannot create says why in one line (was an NSCocoaErrorDomain dump).
+    func testUnwritableOutputIsOneSentenceNotAnNSErrorDump() throws {
+        let file = root.appendingPathComponent("a-file")
+        try Data("x".utf8).write(to: file)
+        let r = try DistillLabBinary.run(["sweep", try sweepFile(), "--output", file.appendingPathComponent("out").path, "-q"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("\(file.path) is a file, not a folder"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("NSCocoaErrorDomain") || r.stderr.contains("NSUnderlyingError"), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+    }
+
     func testKilledSweepResumesWithoutMissingDoubledOrMixedPoints() throws {
         let file = try sweepFile(teacherEpochs: 40)
         let out = root.appendingPathComponent("out")
