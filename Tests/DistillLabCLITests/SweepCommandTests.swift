@@ -78,6 +78,22 @@ final class SweepCommandTests: XCTestCase {
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
     }
 
+    /// `sweep -q` used to print only "N point(s) failed: NAMES"; each point's reason is printed and kept in its folder.
+    func testQuietSweepPrintsAndSavesWhyEachPointFailed() throws {
+        let out = root.appendingPathComponent("failing")
+        let r = try DistillLabBinary.run(["sweep", "data.source=/nonexistent/x.csv|/nonexistent/y.csv", "seeds=0", "--output", out.path, "-q"])
+        XCTAssertNotEqual(r.status, 0)
+        for name in ["x", "y"] {
+            let point = "data.source=nonexistent_\(name).csv__seed=0"
+            let line = r.stderr.split(separator: "\n").first { $0.hasPrefix("FAILED \(point): ") }
+            XCTAssertNotNil(line, r.stderr)
+            XCTAssertTrue(line?.contains("/nonexistent/\(name).csv") ?? false, r.stderr)
+            let saved = try String(contentsOf: out.appendingPathComponent(point).appendingPathComponent("error.txt"), encoding: .utf8)
+            XCTAssertEqual(saved, String(line!.dropFirst("FAILED \(point): ".count)) + "\n")
+        }
+        XCTAssertTrue(r.stderr.contains("error.txt"), r.stderr)
+    }
+
     func testKilledSweepResumesWithoutMissingDoubledOrMixedPoints() throws {
         let file = try sweepFile(teacherEpochs: 40)
         let out = root.appendingPathComponent("out")
