@@ -25,7 +25,7 @@ public struct SweepManifest: Codable, Sendable, Equatable {
             throw SweepError("\(url.path) is missing: \(folder.path) is not a sweep folder; run `distill-lab sweep FILE --output \(folder.path)` first")
         }
         do { return try JSONDecoder().decode(SweepManifest.self, from: data) } catch {
-            throw SweepError("\(url.path) is unreadable (\(error)); it was not written by this version of distill-lab")
+            throw SweepError("\(url.path) \(SweepCollection.reason(error)); it was not written by this version of distill-lab, or it was damaged")
         }
     }
 

@@ -94,6 +94,29 @@ final class SweepCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("error.txt"), r.stderr)
     }
 
+    /// collect and report skip a damaged point in one line and go on; only nothing-to-collect is an error.
+    func testCollectAndReportSkipDamagedPointsAndGoOn() throws {
+        let out = root.appendingPathComponent("damaged")
+        let base = ["teacher.training.epochs=2", "student.training.epochs=2", "evaluation.controls=4"]
+        let swept = try DistillLabBinary.run(["sweep"] + base + ["seeds=0,1", "--output", out.path, "-q"])
+        XCTAssertEqual(swept.status, 0, swept.stderr)
+        try Data("{\"soft".utf8).write(to: out.appendingPathComponent("seed=1/results.json"))
+        for command in [["collect", out.path], ["report", out.path, "--output", root.appendingPathComponent("rep").path]] {
+            let r = try DistillLabBinary.run(command)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let lines = r.stderr.split(separator: "\n").filter { $0.contains("seed=1") && $0.hasPrefix("damaged") }
+            XCTAssertEqual(lines.count, 1, r.stderr)
+            XCTAssertTrue(lines.first?.contains(out.appendingPathComponent("seed=1").path + ": results.json is not valid JSON") ?? false, r.stderr)
+            XCTAssertFalse(r.stderr.contains("DecodingError"), r.stderr)
+        }
+        // With every point damaged there is nothing to collect: exit status 1.
+        try Data("[]".utf8).write(to: out.appendingPathComponent("seed=0/results.json"))
+        let none = try DistillLabBinary.run(["collect", out.path])
+        XCTAssertEqual(none.status, 1, none.stderr)
+        XCTAssertTrue(none.stderr.contains("nothing to collect"), none.stderr)
+        XCTAssertFalse(none.stderr.contains("DecodingError"), none.stderr)
+    }
+
     func testKilledSweepResumesWithoutMissingDoubledOrMixedPoints() throws {
         let file = try sweepFile(teacherEpochs: 40)
         let out = root.appendingPathComponent("out")
