@@ -239,4 +239,23 @@ final class ConfigErrorTests: XCTestCase {
             }
         }
     }
+
+    /// A 10,000-deep override (or a huge value) used to be echoed whole, 20-50 KB per message.
+    func testHugeOrDeepOverridesGiveBoundedMessages() {
+        let deep = 10_000
+        let overrides = [
+            "teacher.hidden=" + String(repeating: "[", count: deep) + String(repeating: "]", count: deep),
+            Array(repeating: "a", count: deep).joined(separator: ".") + "=1",
+            "teacher=" + String(repeating: "{a: ", count: deep) + "1" + String(repeating: "}", count: deep),
+            "teacher.training.schedule=" + String(repeating: "x", count: 100_000),
+            "attack.budget=" + String(repeating: "y", count: 100_000),
+            "defense.responses=[" + String(repeating: "q", count: 100_000) + "]",
+        ]
+        for o in overrides {
+            XCTAssertThrowsError(try ExperimentFile.apply([o], to: ExperimentSettings.defaults(for: "digits"))) {
+                XCTAssertLessThan("\($0)".utf8.count, 1_000, String("\($0)".prefix(400)))
+                XCTAssertTrue("\($0)".hasPrefix("override `"), String("\($0)".prefix(400)))
+            }
+        }
+    }
 }
