@@ -86,7 +86,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),  // SHA-256 cache keys
         ]),
         // Declarative YAML experiment files and key=value overrides.
-        .target(name: "DistillConfig", dependencies: ["DistillLab", "DistillNN", .product(name: "Yams", package: "Yams")]),
+        .target(name: "DistillConfig", dependencies: ["DistillLab", "DistillNN", "DistillCore", .product(name: "Yams", package: "Yams")]),
         // Sweeps: expansion, resumable sharded runs with shared baselines, collection into tables and SQLite.
         .target(name: "DistillSweep", dependencies: [
             "DistillLab", "DistillConfig", "DistillReport", "DistillNN", "DistillCore", "CSQLite3",

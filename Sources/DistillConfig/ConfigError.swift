@@ -1,4 +1,5 @@
 import Foundation
+import DistillCore
 
 /// Where a setting was given: a line of an experiment file, or a `key=value`
 /// override from the command line.
@@ -62,7 +63,7 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
             if let line { s += ":\(line)"; if let column { s += ":\(column)" } }
             return s
         case let .override(text)?:
-            return "override `\(text)`"
+            return "override " + QuotedInput.quote(text, delimiter: "`")
         case nil:
             return "settings"
         }
@@ -70,7 +71,7 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public var description: String {
         var s = location + ": "
-        if !keyPath.isEmpty { s += "`\(keyPath)`: " }
+        if !keyPath.isEmpty { s += "`\(QuotedInput.bounded(keyPath))`: " }
         s += problem
         if let fix { s += "; " + fix }
         return s

@@ -1,5 +1,6 @@
 import Foundation
 import Yams
+import DistillCore
 
 /// Where one node of a configuration tree was written (nil origin = a default).
 struct Origin: Equatable {
@@ -65,10 +66,10 @@ struct ConfigNode {
         case .null: return "null"
         case let .scalar(text, kind):
             switch kind {
-            case .int: return "the integer \(text)"
-            case .float: return "the number \(text)"
+            case .int: return "the integer \(QuotedInput.bounded(text))"
+            case .float: return "the number \(QuotedInput.bounded(text))"
             case .bool: return "the boolean \(text)"
-            case .string: return "the string '\(text)'"
+            case .string: return "the string " + QuotedInput.quote(text)
             }
         }
     }

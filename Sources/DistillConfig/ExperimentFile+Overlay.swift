@@ -1,5 +1,6 @@
 import Foundation
 import DistillLab
+import DistillCore
 
 /// Lays what a file or an override gives over the settings so far, key by
 /// key, checking every key against the schema and every value's type
@@ -70,13 +71,13 @@ struct Overlay {
             guard fits else { throw wrongType(user, path, expected: kind.expected + example(schema, path)) }
             if kind == .float || kind == .int, jsonNumber(text, userKind) == nil {
                 throw ConfigError(.invalidValue, source: user.origin?.source, line: user.origin?.line, column: user.origin?.column,
-                                  keyPath: format(path), problem: "\(text) is not a finite number", fix: "write a finite number")
+                                  keyPath: format(path), problem: "\(QuotedInput.bounded(text)) is not a finite number", fix: "write a finite number")
             }
             if case let .key(key)? = path.last, let choice = choices.first(where: { $0.key == key && $0.values.contains(schemaText) }),
                !choice.values.contains(text) {
                 let near = nearest(text, in: choice.values).map { " (did you mean `\($0)`?)" } ?? ""
                 throw ConfigError(.invalidValue, source: user.origin?.source, line: user.origin?.line, column: user.origin?.column,
-                                  keyPath: format(path), problem: "'\(text)' is not a valid \(key)\(near)",
+                                  keyPath: format(path), problem: "\(QuotedInput.quote(text)) is not a valid \(key)\(near)",
                                   fix: "choose one of " + list(choice.values))
             }
             return ConfigNode(.scalar(text, kind == .string ? .string : userKind), origin: user.origin)
@@ -105,7 +106,7 @@ struct Overlay {
         guard let caseDefaults = variant.parameters(of: caseName) else {
             let near = nearest(caseName, in: variant.caseNames).map { " (did you mean `\($0)`?)" } ?? ""
             throw ConfigError(.invalidValue, source: keyOrigin?.source, line: keyOrigin?.line, column: keyOrigin?.column,
-                              keyPath: format(path), problem: "unknown \(variant.name) '\(caseName)'\(near)", fix: shapes)
+                              keyPath: format(path), problem: "unknown \(variant.name) \(QuotedInput.quote(caseName))\(near)", fix: shapes)
         }
         // Same case as before: keep its parameters; another case: start from that case's defaults.
         let start = base?.pairs.flatMap { $0.count == 1 && $0[0].key == caseName ? $0[0].node : nil } ?? caseDefaults

@@ -61,11 +61,11 @@ public enum ExperimentFile {
         if let file {
             let text: String
             do {
-                text = try String(contentsOfFile: file, encoding: .utf8)
-            } catch {
-                throw ConfigError(.unreadableFile, source: .file(file), keyPath: "",
-                                  problem: "cannot read the experiment file (\(error.localizedDescription))",
-                                  fix: "check the path; official experiments are in Notebooks-as-scripts/experiments/")
+                text = try YAMLFileText.read(file)
+            } catch let e as YAMLFileText.Failure {
+                var fix = e.fix
+                if case .unreadable = e { fix += "; official experiments are in Notebooks-as-scripts/experiments/" }
+                throw ConfigError(.unreadableFile, source: .file(file), keyPath: "", problem: e.problem("experiment file"), fix: fix)
             }
             layers.append(try layer(text: text, fileName: file))
         }
@@ -79,7 +79,16 @@ public enum ExperimentFile {
     public static func apply(_ overrides: [String], to settings: ExperimentSettings,
                              validating: Bool = true) throws -> ExperimentSettings {
         let layers = try overrides.map(overrideLayer)
-        return try resolve(layers: layers, base: tree(of: settings), validating: validating)
+        do {
+            return try resolve(layers: layers, base: tree(of: settings), validating: validating)
+        } catch var error as ConfigError where error.kind == .invalidValue && error.keyPath.isEmpty {
+            // Not traced to an override: if the given settings (e.g. from command-line flags) fail
+            // alone with the same message, blame them, not whichever override came first.
+            var baseMessage: String?
+            do { try settings.validate() } catch { baseMessage = "\(error)" }
+            if baseMessage == error.problem { error.source = nil }
+            throw error
+        }
     }
 
     // MARK: - Layers

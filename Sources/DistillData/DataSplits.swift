@@ -45,6 +45,10 @@ public struct DataSplits {
                                                        reason: "classes \(test.classNames) differ from \(train.classNames)")
             }
         }
+        // Accuracy over an empty test set is undefined (a trap in Metrics); refuse it here.
+        if let test, test.count == 0 {
+            throw DatasetError.invalidSplit(reason: "test set \(test.name) is empty. Pass a test set with at least one example, or none so a test split is carved from the training data")
+        }
         let n = train.count
         guard n > 0 else { throw DatasetError.invalidSplit(reason: "dataset \(train.name) is empty") }
         if let poolSize, poolSize <= 0 {

@@ -87,6 +87,9 @@ struct CSVTable {
                         fieldStart = i + 1
                     } else if buf[i] == quote {
                         throw DatasetError.quotedField(path: path, line: lineNumber)
+                    } else if buf[i] == 0 && header == nil {
+                        // No CSV header holds a NUL; stop here instead of parsing megabytes of binary data.
+                        throw DatasetError.binaryFile(path: path, offset: i - pos)
                     } else if !isBlank(buf[i]) {
                         blank = false
                     }
@@ -148,7 +151,7 @@ struct CSVTable {
         }
         if allIntegers {
             for (i, v) in ints.enumerated() where v < 0 || v > Dataset.maxIntegerLabel {
-                throw DatasetError.labelOutOfRange(path: path, location: "line \(labelLines[i]) (column \"\(labelColumn)\")",
+                throw DatasetError.labelOutOfRange(path: path, location: "line \(labelLines[i]) (column \(QuotedInput.quote(labelColumn, delimiter: "\"")))",
                                                    label: labelStrings[i], classCount: Dataset.maxIntegerLabel + 1)
             }
             let k = (ints.max() ?? 0) + 1

@@ -95,6 +95,8 @@ extension Dataset {
             throw DatasetError.countMismatch(imagesPath: imagesPath, imageCount: images.pixels.rows,
                                              labelsPath: labelsPath, labelCount: raw.count)
         }
+        // An empty split would only fail later, as a trap in the metrics.
+        guard !raw.isEmpty else { throw DatasetError.noExamples(path: imagesPath) }
         let names = classNames ?? (0...Int(raw.max() ?? 0)).map(String.init)
         if let bad = raw.firstIndex(where: { Int($0) >= names.count }) {
             throw DatasetError.labelOutOfRange(path: labelsPath, location: "item \(bad)",

@@ -1,4 +1,5 @@
 import Foundation
+import DistillCore
 
 /// Every failure the data layer reports.
 ///
@@ -26,6 +27,10 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case labelOutOfRange(path: String, location: String, label: String, classCount: Int)
     /// A file with no usable content.
     case emptyFile(path: String, detail: String)
+    /// An IDX file whose header declares zero items (no example to train or test on).
+    case noExamples(path: String)
+    /// A file given as CSV whose first line holds a NUL byte: binary data, not text.
+    case binaryFile(path: String, offset: Int)
     /// A CSV row with the wrong number of fields.
     case raggedRow(path: String, line: Int, expected: Int, found: Int)
     /// A CSV feature field that is not a finite number.
@@ -76,7 +81,7 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
             }
             return "\(path): not an IDX \(expected == IDX.imagesMagic ? "images" : "labels") file: magic number is \(hex(found)), expected \(hex(expected)).\(hint) Pass an MNIST-format (IDX, u8) file, plain or gzip-compressed."
         case let .duplicateLabelColumn(path, column, count):
-            return "\(path): the header has \(count) columns named '\(column.prefix(80))'; exactly one may hold the label (the others would silently become features). Rename or drop the extra columns, or pass --label-column for another column."
+            return "\(path): the header has \(count) columns named \(QuotedInput.quote(column)); exactly one may hold the label (the others would silently become features). Rename or drop the extra columns, or pass --label-column for another column."
         case let .badHeader(path, detail):
             return "\(path): unusable IDX header (\(detail)). The file is damaged or not an MNIST-format file; re-download it."
         case let .truncated(path, expected, actual):
@@ -86,20 +91,26 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
         case let .countMismatch(imagesPath, imageCount, labelsPath, labelCount):
             return "\(imagesPath) holds \(imageCount) images but \(labelsPath) holds \(labelCount) labels. Pair the images file with its own labels file (train-… with train-…, t10k-… with t10k-…)."
         case let .labelOutOfRange(path, location, label, classCount):
-            return "\(path): label \(label) at \(location) is outside 0..<\(classCount). Fix the label, or use a source whose class list covers it."
+            return "\(path): label \(QuotedInput.bounded(label)) at \(location) is outside 0..<\(classCount). Fix the label, or use a source whose class list covers it."
         case let .emptyFile(path, detail):
             return "\(path): \(detail). Pass a file with a header row and at least one data row."
+        case let .noExamples(path):
+            return "\(path): the IDX header declares 0 examples, so this split would be empty; pass files that hold at least one example (or, for a t10k- pair, remove it so the test split is carved from the training data)."
+        case let .binaryFile(path, offset):
+            return "\(path): binary data, not CSV (a NUL byte at byte \(offset) of the first line, after any gzip decompression). Pass a comma-separated text file (plain or gzip) with a header row."
         case let .raggedRow(path, line, expected, found):
             return "\(path):\(line): row has \(found) fields but the header has \(expected). Every row needs one value per header column (no trailing commas)."
         case let .nonNumeric(path, line, column, value):
-            return "\(path):\(line): column \"\(column)\" holds \"\(value)\", which is not a finite number. Feature columns must be numeric; choose the right label column with the label-column option, or clean the file."
+            return "\(path):\(line): column \(QuotedInput.quote(column, delimiter: "\"")) holds \(QuotedInput.quote(value, delimiter: "\"")), which is not a finite number. Feature columns must be numeric; choose the right label column with the label-column option, or clean the file."
         case let .quotedField(path, line):
             return "\(path):\(line): quoted fields are not supported (found a '\"'). Export the CSV without quotes: plain comma-separated numbers, labels without commas."
         case let .emptyLabel(path, line, column):
-            return "\(path):\(line): the label column \"\(column)\" is empty. Give every row a label, or drop the row."
+            return "\(path):\(line): the label column \(QuotedInput.quote(column, delimiter: "\"")) is empty. Give every row a label, or drop the row."
         case let .missingLabelColumn(path, column, available):
-            let shown = available.count > 20 ? available.prefix(20).joined(separator: ", ") + ", … (\(available.count) columns)" : available.joined(separator: ", ")
-            return "\(path): no label column named \"\(column)\". Available columns: \(shown). Pass the right name with the label-column option."
+            // At most 12 names of at most 32 characters: a binary or one-line file keeps this short.
+            let names = available.prefix(12).map { QuotedInput.bounded($0, limit: 32) }
+            let shown = available.count > 12 ? names.joined(separator: ", ") + ", … (\(available.count) columns)" : names.joined(separator: ", ")
+            return "\(path): no label column named \(QuotedInput.quote(column, delimiter: "\"")). Available columns: \(shown). Pass the right name with the label-column option."
         case let .noFeatureColumns(path):
             return "\(path): the only column is the label column. Add numeric feature columns."
         case let .invalidDataset(name, reason):
@@ -107,7 +118,7 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
         case let .incompatibleTestSet(train, test, reason):
             return "test set \(test) does not match training set \(train): \(reason). Use the test files that belong to this training set."
         case let .unknownSource(name, valid):
-            return "unknown data source \"\(name)\". Valid sources: \(valid.joined(separator: ", "))."
+            return "unknown data source \(QuotedInput.quote(name, delimiter: "\"")). Valid sources: \(valid.joined(separator: ", "))."
         case let .unsupportedFile(path):
             return "\(path): unsupported file type. Pass a .csv or .csv.gz file, or a folder holding IDX files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz])."
         case let .idxFilesMissing(directory, missing):

@@ -1,26 +1,15 @@
 import Foundation
+import DistillCore
 
 extension ExperimentError {
     /// The most quoted input an error message shows (a 50 MB file or a
     /// 10,000-deep override must not become a 50 MB message).
-    public static let quoteLimit = 120
+    public static let quoteLimit = QuotedInput.limit
 
     /// `text` in quotes, cut to `limit` characters with the full length stated;
-    /// control characters (NUL, escapes) are shown escaped.
+    /// control characters (NUL, escapes) are shown escaped (see `QuotedInput`).
     public static func quote(_ text: String, limit: Int = quoteLimit) -> String {
-        var shown = ""
-        var count = 0
-        for scalar in text.unicodeScalars {
-            if count == limit { break }
-            if scalar.value < 0x20 || scalar.value == 0x7F {
-                shown += String(format: "\\u{%X}", scalar.value)
-            } else {
-                shown.unicodeScalars.append(scalar)
-            }
-            count += 1
-        }
-        let total = text.unicodeScalars.count
-        return total > limit ? "'\(shown)…' (\(total) characters, first \(limit) shown)" : "'\(shown)'"
+        QuotedInput.quote(text, limit: limit)
     }
 
     /// A file-system error as one short reason ("Read-only file system",

@@ -36,7 +36,7 @@ public struct RunDirectory {
     }
 
     /// Creates `root` and its parents; a file in the way gets one clear error.
-    static func createFolder(_ root: URL) throws {
+    public static func createFolder(_ root: URL) throws {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue { return }
@@ -137,6 +137,8 @@ public enum RunFiles {
     public static let metrics = "metrics.jsonl"
     /// The `ExperimentResult`; written last, so its presence means the run finished.
     public static let results = "results.json"
+    /// Why a sweep point failed, one line; kept beside the partial logs (absent for a finished run).
+    public static let error = "error.txt"
     /// The keyed canary's log (the owner's evidence for `distill-lab verify`).
     public static let canaryLog = "canary-log.json"
     /// One canary's evidence: its index in the pipeline and its name, so two canaries never collide.

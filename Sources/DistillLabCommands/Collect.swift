@@ -12,6 +12,11 @@ extension DistillLabCommand {
             seeds) and DIR/results.sqlite (tables runs, epochs and settings), replacing earlier \
             collections, and prints the Markdown table. Missing and doubled points are reported on \
             standard error; --require-complete then exits with status 1.
+
+            A folder whose results.json or settings.json is damaged (truncated, not a run's JSON) is \
+            reported on standard error, one line with its path and reason, and skipped; the other points \
+            are still collected and the exit status is 0. The exit status is 1 only when folders were \
+            skipped and no point at all could be collected.
             """)
 
         @Argument(help: "The sweep folder (--output of `distill-lab sweep`).")
@@ -40,6 +45,8 @@ extension DistillLabCommand {
             Collects DIR as `distill-lab collect` does (refreshing DIR/results.*), then writes \
             report.html (no network: inline CSS and SVG), report.md, report.csv, report.json and one \
             .svg per plot into DIR/report/ (or --output), replacing an earlier report.
+            Damaged folders are reported and skipped as by `collect` (exit status 1 only when nothing \
+            could be collected).
             """)
 
         @Argument(help: "The sweep folder.")
@@ -66,6 +73,10 @@ func collectSweep(_ folder: URL, title: String?) throws -> (SweepCollection, Rep
     let collection: SweepCollection
     do { collection = try SweepCollection.read(folder) } catch let e as SweepError { throw CommandError(e.description) }
     printError(collection.statusText)
+    // Skipped folders are only a failure when they leave nothing to collect.
+    if collection.runs.isEmpty && !collection.damaged.isEmpty {
+        throw CommandError("nothing to collect in \(folder.path): all \(collection.damaged.count) folder(s) with results are damaged (listed above); move them away and rerun the sweep")
+    }
     let report = collection.report(title: title)
     try collection.writeResults(into: folder, report: report)
     return (collection, report)

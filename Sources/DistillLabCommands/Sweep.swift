@@ -88,7 +88,7 @@ extension DistillLabCommand {
                 case let .finished(p, r):
                     progress.finish()
                     printError(String(format: "  done %@ in %.1f s", p.name, r.seconds))
-                case let .failed(p, error): progress.finish(); printError("  FAILED \(p.name): \(error)")
+                case let .failed(p, error): progress.finish(); printError("  FAILED \(p.name): \(SweepRunner.oneLine(error))")
                 case let .skippedFinished(p): printError("  finished already: \(p.name)")
                 case let .skippedBusy(p, owner): printError("  running elsewhere (pid \(owner.pid) on \(owner.host)): \(p.name)")
                 case let .movedAside(p, to): printError("  interrupted earlier: moved \(p.name) to \(to.lastPathComponent)")
@@ -103,7 +103,9 @@ extension DistillLabCommand {
                 printError("collect with: distill-lab collect \(output)")
             }
             if !summary.failed.isEmpty {
-                throw CommandError("\(summary.failed.count) point(s) failed: \(summary.failed.joined(separator: ", ")); their folders hold the partial logs, rerun the sweep to retry them")
+                // Quiet mode printed no FAILED lines as they happened; say why each failed now.
+                if quiet { for name in summary.failed { printError("FAILED \(name): \(summary.failureReasons[name] ?? "unknown reason")") } }
+                throw CommandError("\(summary.failed.count) point(s) failed: \(summary.failed.joined(separator: ", ")); each folder's \(RunFiles.error) says why and its partial logs are kept, rerun the sweep to retry them")
             }
         }
     }

@@ -91,6 +91,10 @@ extension DistillLabCommand {
                               ("--batch-size", batchSize), ("--budget", budget)] {
                 if let v, v <= 0 { throw ValidationError("\(name) must be positive, got \(v)") }
             }
+            // Checked here so the flag is named, not the override that happens to be applied first.
+            guard featureScale.isFinite, featureScale != 0 else {
+                throw ValidationError("--feature-scale must be a finite, non-zero number, got \(featureScale)")
+            }
             if let t = temperature, !(t > 0) { throw ValidationError("--temperature must be positive, got \(t)") }
             if let a = alpha, !(a >= 0 && a <= 1) { throw ValidationError("--alpha must be in [0, 1], got \(a)") }
             for (name, v) in [("--teacher-lr", teacherLR), ("--student-lr", studentLR)] {

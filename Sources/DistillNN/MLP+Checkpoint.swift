@@ -39,6 +39,8 @@ extension MLP {
         var i = 0
         while let w = tensors["layers.\(i).weight"] {
             guard w.shape.count == 2 else { throw CheckpointError.badShape(file: url.path, tensor: "layers.\(i).weight", shape: w.shape) }
+            // A zero width is a valid safetensors shape but no MLP layer; refuse it here, not as a trap in MLP.init.
+            guard w.shape.allSatisfy({ $0 > 0 }) else { throw CheckpointError.emptyLayer(file: url.path, tensor: "layers.\(i).weight", shape: w.shape) }
             if i == 0 { sizes.append(w.shape[1]) }
             guard w.shape[1] == sizes.last else { throw CheckpointError.badShape(file: url.path, tensor: "layers.\(i).weight", shape: w.shape) }
             sizes.append(w.shape[0])
@@ -69,11 +71,13 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case missing(file: String, tensor: String)
     case badShape(file: String, tensor: String, shape: [Int])
     case unexpected(file: String, names: [String])
+    case emptyLayer(file: String, tensor: String, shape: [Int])
 
     public var description: String {
         switch self {
         case let .missing(f, t): return "\(f): tensor '\(t)' is missing; an MLP checkpoint has layers.{i}.weight [out, in] and layers.{i}.bias [out]"
         case let .badShape(f, t, s): return "\(f): tensor '\(t)' has shape \(s), which does not chain with its neighbours"
+        case let .emptyLayer(f, t, s): return "\(f): tensor '\(t)' has shape \(s), a layer of zero width; every layer needs at least one input and one output, so re-export the model with positive widths"
         case let .unexpected(f, n): return "\(f): unexpected tensors \(n); an MLP checkpoint holds only layers.{i}.weight and layers.{i}.bias"
         }
     }

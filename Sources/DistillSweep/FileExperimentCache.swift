@@ -68,7 +68,9 @@ public final class FileExperimentCache: ExperimentCache {
     }
 
     func store(_ training: CachedTraining, in dir: URL, key: String, model url: (String) -> URL) throws {
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
+            throw SweepError("cannot create the cache folder \(dir.path): \(ExperimentError.reason(error)); choose a writable --output")
+        }
         // Both writes are atomic renames: a concurrent shard writing the same
         // entry (identical content) replaces it, the last one wins. JSON last,
         // so an entry exists only once its models do.

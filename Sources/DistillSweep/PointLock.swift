@@ -1,4 +1,5 @@
 import Foundation
+import DistillLab
 
 /// Who holds a point: written into its lock file.
 public struct LockOwner: Codable, Sendable, Equatable {
@@ -49,7 +50,9 @@ public struct PointLocks {
     public init(sweepFolder: URL, stealLocks: Bool = false) throws {
         folder = sweepFolder.appendingPathComponent("_locks")
         self.stealLocks = stealLocks
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+            throw SweepError("cannot create the lock folder \(folder.path): \(ExperimentError.reason(error)); choose a writable --output")
+        }
     }
 
     public enum Claim: Equatable {

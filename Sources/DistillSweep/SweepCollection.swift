@@ -11,6 +11,14 @@ public struct CollectedRun: Sendable, Equatable {
     public var epochs: [EpochLogLine]
 }
 
+/// A run folder whose results.json or settings.json cannot be read.
+public struct DamagedRun: Sendable, Equatable {
+    /// The folder's path.
+    public var path: String
+    /// Which file and what is wrong with it, e.g. "results.json is not valid JSON (truncated or damaged)".
+    public var reason: String
+}
+
 /// The finished points of a sweep folder (any shard), checked against the
 /// sweep's expected points (`DIR/sweep.json`): missing points (not finished,
 /// or never run), doubled points (two folders holding the same settings and
@@ -24,16 +32,23 @@ public struct SweepCollection: Sendable {
     public var doubled: [String: [String]]
     /// Finished folders whose settings match no point.
     public var unexpected: [String]
+    /// Folders with a results.json that cannot be read (truncated, not a run's JSON), skipped; each with its one-line reason.
+    public var damaged: [DamagedRun] = []
 
     public var isComplete: Bool { missing.isEmpty && doubled.isEmpty }
 
     /// Reads `folder`: every sub-folder with results.json except `_…`
     /// (cache, locks) and `….incomplete-…` (interrupted attempts moved aside).
-    /// - Throws: `SweepError` (not a sweep folder, unreadable results).
+    /// A damaged folder is listed in `damaged` and skipped, so one bad point does not block the rest.
+    /// - Throws: `SweepError` (not a sweep folder, or the folder cannot be listed).
     public static func read(_ folder: URL) throws -> SweepCollection {
         let manifest = try SweepManifest.read(from: folder)
         let fm = FileManager.default
-        let entries = try fm.contentsOfDirectory(atPath: folder.path).sorted()
+        let entries: [String]
+        do { entries = try fm.contentsOfDirectory(atPath: folder.path).sorted() } catch {
+            throw SweepError("cannot list the sweep folder \(folder.path): \(ExperimentError.reason(error))")
+        }
+        var damaged: [DamagedRun] = []
         var byPoint: [Int: [String]] = [:]
         var unexpected: [String] = []
         var results: [String: ExperimentResult] = [:]
@@ -42,14 +57,8 @@ public struct SweepCollection: Sendable {
             let run = folder.appendingPathComponent(entry)
             let resultsURL = run.appendingPathComponent(RunFiles.results)
             guard fm.fileExists(atPath: resultsURL.path) else { continue }
-            let result: ExperimentResult
-            let record: RunRecord
-            do {
-                result = try JSONDecoder().decode(ExperimentResult.self, from: Data(contentsOf: resultsURL))
-                record = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: run.appendingPathComponent(RunFiles.settings)))
-            } catch {
-                throw SweepError("\(run.path): unreadable results.json or settings.json (\(error)); move the folder away and rerun the sweep to redo the point")
-            }
+            guard let result = decode(ExperimentResult.self, RunFiles.results, in: run, damaged: &damaged),
+                  let record = decode(RunRecord.self, RunFiles.settings, in: run, damaged: &damaged) else { continue }
             results[entry] = result
             // A point's own folder, or any folder holding exactly a point's settings (a copy, a renamed run).
             let match = indexByName[entry].flatMap { i in same(manifest.points[i].settings, record.settings) ? i : nil }
@@ -66,7 +75,37 @@ public struct SweepCollection: Sendable {
             runs.append(CollectedRun(point: point, folder: chosen, result: results[chosen]!,
                                      epochs: readEpochs(folder.appendingPathComponent(chosen).appendingPathComponent(RunFiles.metrics))))
         }
-        return SweepCollection(manifest: manifest, runs: runs, missing: missing, doubled: doubled, unexpected: unexpected)
+        return SweepCollection(manifest: manifest, runs: runs, missing: missing, doubled: doubled, unexpected: unexpected, damaged: damaged)
+    }
+
+    /// `file` of the run folder `run` decoded, or nil with the reason appended to `damaged`.
+    static func decode<T: Decodable>(_ type: T.Type, _ file: String, in run: URL, damaged: inout [DamagedRun]) -> T? {
+        let url = run.appendingPathComponent(file)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(contentsOf: url))
+        } catch {
+            damaged.append(DamagedRun(path: run.path, reason: "\(file) " + SweepCollection.reason(error)))
+            return nil
+        }
+    }
+
+    /// What is wrong with a run's JSON file, as a short phrase (never a raw DecodingError).
+    public static func reason(_ error: Error) -> String {
+        func at(_ path: [CodingKey]) -> String {
+            path.isEmpty ? "" : " at `" + path.map { key in key.intValue.map { "[\($0)]" } ?? key.stringValue }.joined(separator: ".") + "`"
+        }
+        switch error {
+        case let DecodingError.dataCorrupted(c) where c.codingPath.isEmpty:
+            return "is not valid JSON (truncated or damaged)"
+        case let DecodingError.dataCorrupted(c):
+            return "holds an invalid value\(at(c.codingPath))"
+        case let DecodingError.keyNotFound(key, c):
+            return "lacks `\(key.stringValue)`\(at(c.codingPath))"
+        case let DecodingError.typeMismatch(_, c), let DecodingError.valueNotFound(_, c):
+            return "holds a value of the wrong type\(at(c.codingPath))"
+        default:
+            return "cannot be read (\(ExperimentError.reason(error)))"
+        }
     }
 
     /// Settings equal up to the BLAS thread count (which does not change what a point is).
@@ -91,6 +130,7 @@ public struct SweepCollection: Sendable {
             lines.append("doubled: \(name) in " + folders.joined(separator: ", "))
         }
         if !unexpected.isEmpty { lines.append("folders matching no point (ignored): " + unexpected.joined(separator: ", ")) }
+        for d in damaged { lines.append("damaged, skipped: \(d.path): \(d.reason); move the folder away (a point's folder: rerun the sweep to redo it)") }
         return lines.joined(separator: "\n")
     }
 }

@@ -20,9 +20,9 @@ extension SweepDefinition {
     public static func load(_ path: String) throws -> SweepDefinition {
         let text: String
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw SweepError("cannot read the sweep file \(path) (\(error.localizedDescription)); check the path")
+            text = try YAMLFileText.read(path)
+        } catch let e as YAMLFileText.Failure {
+            throw SweepError("\(path): \(e.problem("sweep file")); \(e.fix)")
         }
         return try parse(text, fileName: path)
     }

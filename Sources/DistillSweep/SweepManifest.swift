@@ -25,7 +25,7 @@ public struct SweepManifest: Codable, Sendable, Equatable {
             throw SweepError("\(url.path) is missing: \(folder.path) is not a sweep folder; run `distill-lab sweep FILE --output \(folder.path)` first")
         }
         do { return try JSONDecoder().decode(SweepManifest.self, from: data) } catch {
-            throw SweepError("\(url.path) is unreadable (\(error)); it was not written by this version of distill-lab")
+            throw SweepError("\(url.path) \(SweepCollection.reason(error)); it was not written by this version of distill-lab, or it was damaged")
         }
     }
 
@@ -34,7 +34,8 @@ public struct SweepManifest: Codable, Sendable, Equatable {
     /// aside, which do not change what a point is).
     /// - Throws: `SweepError` naming the first difference and the fix.
     public func install(in folder: URL) throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // One sentence ("Read-only file system"), not Foundation's NSCocoaErrorDomain dump.
+        do { try RunDirectory.createFolder(folder) } catch let e as ExperimentError { throw SweepError(e.description) }
         let url = folder.appendingPathComponent(Self.fileName)
         // A no-clobber write: if another shard installed a manifest meanwhile, compare with that one.
         do {

@@ -24,6 +24,8 @@ public struct SweepRunSummary: Sendable, Equatable {
     public var alreadyFinished: [String] = []
     public var busy: [String] = []
     public var failed: [String] = []
+    /// Each failed point's one-line reason, by name (also in its folder's `error.txt`).
+    public var failureReasons: [String: String] = [:]
     public var movedAside: [String] = []
 }
 
@@ -80,17 +82,32 @@ public final class SweepRunner {
             defer { locks.release(point.name) }
             if let moved = try moveAsideIncomplete(point) { summary.movedAside.append(point.name); onEvent(.movedAside(point, to: moved)) }
             onEvent(.started(point, position: position + 1, of: mine.count))
+            var directory: RunDirectory?
             do {
-                let directory = try RunDirectory.exact(runFolder(point), renderSettings: ExperimentFile.yaml(for:))
+                directory = try RunDirectory.exact(runFolder(point), renderSettings: ExperimentFile.yaml(for:))
                 let result = try Experiment(settings: point.settings).run(directory: directory, cache: cache) { onEvent(.experiment(point, $0)) }
                 summary.ran.append(point.name)
                 onEvent(.finished(point, result))
             } catch {
+                let reason = Self.oneLine(error)
                 summary.failed.append(point.name)
+                summary.failureReasons[point.name] = reason
+                // Saved in the point's own folder (never one it did not create), so a later look, or a
+                // quiet sweep's log, says why; a rerun moves it aside with the partial logs.
+                if directory != nil {
+                    try? Data((reason + "\n").utf8).write(to: runFolder(point).appendingPathComponent(RunFiles.error))
+                }
                 onEvent(.failed(point, error))
             }
         }
         return summary
+    }
+
+    /// `error` as one bounded line: whitespace runs (newlines too) become one space.
+    public static func oneLine(_ error: Error, limit: Int = 1_000) -> String {
+        let words = "\(error)".split(whereSeparator: { $0.isWhitespace || $0.isNewline })
+        let line = words.joined(separator: " ")
+        return line.count > limit ? String(line.prefix(limit)) + "… (\(line.count) characters)" : line
     }
 
     /// Renames an unfinished `NAME/` to `NAME.incomplete-<time>-<pid>`; returns the new place.

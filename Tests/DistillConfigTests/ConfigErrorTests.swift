@@ -216,4 +216,46 @@ final class ConfigErrorTests: XCTestCase {
             XCTAssertTrue(e?.description.hasPrefix("/nonexistent/dir/exp.yaml: cannot read the experiment file") ?? false, "\(error)")
         }
     }
+
+    /// A binary or mis-encoded file used to get Foundation's "The file isn't in the correct format".
+    func testBinaryOrNonUTF8FileIsNamedAsNotText() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let latin1 = dir.appendingPathComponent("latin1.yaml")
+        try Data("seed: 1 # caf".utf8 + [0xE9, 0x0A]).write(to: latin1)
+        let binary = dir.appendingPathComponent("model.yaml")
+        try Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 0x00, 0x01, 0x00]).write(to: binary)
+        let nul = dir.appendingPathComponent("nul.yaml")
+        try Data("seed: 1\n".utf8 + [0, 0, 0]).write(to: nul)
+        for (url, needle) in [(latin1, "not UTF-8 text (invalid byte 0xE9 at byte offset 13)"), (binary, "not UTF-8 text"), (nul, "binary, not text")] {
+            XCTAssertThrowsError(try ExperimentFile.load(url.path)) { error in
+                let e = error as? ConfigError
+                XCTAssertEqual(e?.kind, .unreadableFile, "\(error)")
+                let text = "\(error)"
+                XCTAssertTrue(text.hasPrefix(url.path + ": the experiment file is "), text)
+                XCTAssertTrue(text.contains(needle) && text.contains("UTF-8"), text)
+                XCTAssertFalse(text.contains("correct format"), text)
+            }
+        }
+    }
+
+    /// A 10,000-deep override (or a huge value) used to be echoed whole, 20-50 KB per message.
+    func testHugeOrDeepOverridesGiveBoundedMessages() {
+        let deep = 10_000
+        let overrides = [
+            "teacher.hidden=" + String(repeating: "[", count: deep) + String(repeating: "]", count: deep),
+            Array(repeating: "a", count: deep).joined(separator: ".") + "=1",
+            "teacher=" + String(repeating: "{a: ", count: deep) + "1" + String(repeating: "}", count: deep),
+            "teacher.training.schedule=" + String(repeating: "x", count: 100_000),
+            "attack.budget=" + String(repeating: "y", count: 100_000),
+            "defense.responses=[" + String(repeating: "q", count: 100_000) + "]",
+        ]
+        for o in overrides {
+            XCTAssertThrowsError(try ExperimentFile.apply([o], to: ExperimentSettings.defaults(for: "digits"))) {
+                XCTAssertLessThan("\($0)".utf8.count, 1_000, String("\($0)".prefix(400)))
+                XCTAssertTrue("\($0)".hasPrefix("override `"), String("\($0)".prefix(400)))
+            }
+        }
+    }
 }

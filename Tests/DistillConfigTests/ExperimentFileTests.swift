@@ -6,6 +6,23 @@ import DistillNN
 
 /// Parsing experiment files and overrides into settings.
 final class ExperimentFileTests: XCTestCase {
+    /// A bad value already in the base settings (from a flag) is not blamed on an unrelated override.
+    func testBaseSettingsErrorIsNotBlamedOnTheFirstOverride() throws {
+        var base = ExperimentSettings.defaults(for: "digits")
+        base.data.featureScale = .nan
+        XCTAssertThrowsError(try ExperimentFile.apply(["seed=2", "attack.budget=50"], to: base)) {
+            let e = $0 as? ConfigError
+            XCTAssertEqual(e?.kind, .invalidValue, "\($0)")
+            XCTAssertNil(e?.source, "\($0)")
+            XCTAssertFalse("\($0)".contains("seed=2"), "\($0)")
+            XCTAssertTrue("\($0)".contains("featureScale"), "\($0)")
+        }
+        // An override that causes the error is still the one named.
+        XCTAssertThrowsError(try ExperimentFile.apply(["seed=2", "data.featureScale=0"], to: ExperimentSettings.defaults(for: "digits"))) {
+            XCTAssertTrue("\($0)".contains("data.featureScale=0"), "\($0)")
+        }
+    }
+
     func testFullFileGivesExactlyItsSettings() throws {
         let text = """
         seed: 7

@@ -39,6 +39,41 @@ final class CSVLoaderTests: XCTestCase {
         }
     }
 
+    /// A gzip of 50 MB of NUL bytes is refused as binary at its first NUL, quickly, with a short message.
+    func testBinaryFileIsRefusedQuicklyWithAShortMessage() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let path = "\(dir)/zeros.csv.gz"
+        try write(try Gzip.compress([UInt8](repeating: 0, count: 50_000_000)), to: path)
+        let start = Date()
+        assertDatasetError(try Dataset.loadCSV(path), mentions: [path, "binary data, not CSV"]) {
+            $0 == .binaryFile(path: path, offset: 0)
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 10, "rejecting binary data must not parse it")
+        do { _ = try Dataset.loadCSV(path) } catch { XCTAssertLessThan("\(error)".utf8.count, 1_000) }
+    }
+
+    /// Huge header names and cells are quoted cut short: every message stays under 1 KB.
+    func testHugeInputGivesABoundedMessage() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let huge = String(repeating: "x", count: 1_000_000)
+        let cases: [(String, String, String)] = [
+            ("header.csv", huge + "\n1\n", "label"),                                   // no label column: the 1 MB name is listed
+            ("manyColumns.csv", (0..<5_000).map { "c\($0)" + huge.prefix(100) }.joined(separator: ",") + "\n", "label"),
+            ("cell.csv", "a,label\n" + huge + ",1\n", "label"),                        // a non-numeric 1 MB cell
+            ("column.csv", "a,label\n1,2\n", huge),                                    // a 1 MB --label-column
+            ("twice.csv", huge + "," + huge + ",b\n1,2,3\n", huge),                     // the same 1 MB name twice
+        ]
+        for (name, text, column) in cases {
+            let path = "\(dir)/\(name)"
+            try write(text, to: path)
+            XCTAssertThrowsError(try Dataset.loadCSV(path, labelColumn: column), name) {
+                XCTAssertLessThan("\($0)".utf8.count, 1_000, "\(name): \("\($0)".prefix(300))")
+                XCTAssertTrue("\($0)".contains(path), "\(name): \("\($0)".prefix(300))")
+            }
+        }
+        XCTAssertLessThan(DatasetError.unknownSource(name: huge, valid: ["digits"]).description.utf8.count, 1_000)
+    }
+
     func testTwoLabelColumnsAreRefused() throws {
         let dir = try makeTemporaryDirectory(self)
         let path = "\(dir)/twice.csv"

@@ -117,6 +117,16 @@ final class DataSplitsTests: XCTestCase {
         }
     }
 
+    /// An empty official test set is refused when splitting (it would trap in the accuracy metric).
+    func testEmptyOfficialTestSetIsRefused() throws {
+        let train = try synthetic([60, 60])
+        let empty = try Dataset(name: "mine/test", features: Matrix(rows: 0, cols: 2), labels: [], classNames: ["c0", "c1"])
+        assertDatasetError(try DataSplits.make(train: train, test: empty, fractions: .fashionMNIST, seed: 0),
+                           mentions: ["mine/test", "empty"]) {
+            if case .invalidSplit = $0 { return true }; return false
+        }
+    }
+
     func testFashionMNISTSplitWhenPresent() throws {
         let dir = ProcessInfo.processInfo.environment["FASHION_MNIST_DIR"] ?? DataSource.debianFashionMNISTDirectory
         guard FileManager.default.fileExists(atPath: "\(dir)/train-images-idx3-ubyte.gz") else {

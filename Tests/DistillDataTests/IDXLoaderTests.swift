@@ -181,4 +181,21 @@ final class IDXLoaderTests: XCTestCase {
             if case .idxFilesMissing = $0 { return true }; return false
         }
     }
+
+    /// A t10k pair with zero examples used to reach the metrics and trap there; it is refused at load, naming the file.
+    func testEmptyTestPairIsRefusedNamingTheFile() throws {
+        let dir = try makeTemporaryDirectory(self)
+        try write(idxImages(count: 6, rows: 2, cols: 2), to: "\(dir)/train-images-idx3-ubyte")
+        try write(idxLabels([0, 1, 0, 1, 0, 1]), to: "\(dir)/train-labels-idx1-ubyte")
+        try write(idxImages(count: 0, rows: 2, cols: 2), to: "\(dir)/t10k-images-idx3-ubyte")
+        try write(idxLabels([]), to: "\(dir)/t10k-labels-idx1-ubyte")
+        assertDatasetError(try DataSource.idxDirectory(path: dir).load(), mentions: ["\(dir)/t10k-images-idx3-ubyte", "0 examples"]) {
+            $0 == .noExamples(path: "\(dir)/t10k-images-idx3-ubyte")
+        }
+        // The training pair too.
+        try write(idxImages(count: 0, rows: 2, cols: 2), to: "\(dir)/img")
+        try write(idxLabels([]), to: "\(dir)/lab")
+        assertDatasetError(try Dataset.loadIDX(images: "\(dir)/img", labels: "\(dir)/lab", name: "x", classNames: ["a"]),
+                           mentions: ["\(dir)/img"]) { $0 == .noExamples(path: "\(dir)/img") }
+    }
 }

@@ -67,6 +67,56 @@ final class SweepCommandTests: XCTestCase {
         return entries.filter { !names.contains($0) && !bookkeeping.contains($0) }.sorted()
     }
 
+    /// `sweep` on an output it cannot create says why in one line (was an NSCocoaErrorDomain dump).
+    func testUnwritableOutputIsOneSentenceNotAnNSErrorDump() throws {
+        let file = root.appendingPathComponent("a-file")
+        try Data("x".utf8).write(to: file)
+        let r = try DistillLabBinary.run(["sweep", try sweepFile(), "--output", file.appendingPathComponent("out").path, "-q"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("\(file.path) is a file, not a folder"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("NSCocoaErrorDomain") || r.stderr.contains("NSUnderlyingError"), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+    }
+
+    /// `sweep -q` used to print only "N point(s) failed: NAMES"; each point's reason is printed and kept in its folder.
+    func testQuietSweepPrintsAndSavesWhyEachPointFailed() throws {
+        let out = root.appendingPathComponent("failing")
+        let r = try DistillLabBinary.run(["sweep", "data.source=/nonexistent/x.csv|/nonexistent/y.csv", "seeds=0", "--output", out.path, "-q"])
+        XCTAssertNotEqual(r.status, 0)
+        for name in ["x", "y"] {
+            let point = "data.source=nonexistent_\(name).csv__seed=0"
+            let line = r.stderr.split(separator: "\n").first { $0.hasPrefix("FAILED \(point): ") }
+            XCTAssertNotNil(line, r.stderr)
+            XCTAssertTrue(line?.contains("/nonexistent/\(name).csv") ?? false, r.stderr)
+            let saved = try String(contentsOf: out.appendingPathComponent(point).appendingPathComponent("error.txt"), encoding: .utf8)
+            XCTAssertEqual(saved, String(line!.dropFirst("FAILED \(point): ".count)) + "\n")
+        }
+        XCTAssertTrue(r.stderr.contains("error.txt"), r.stderr)
+    }
+
+    /// collect and report skip a damaged point in one line and go on; only nothing-to-collect is an error.
+    func testCollectAndReportSkipDamagedPointsAndGoOn() throws {
+        let out = root.appendingPathComponent("damaged")
+        let base = ["teacher.training.epochs=2", "student.training.epochs=2", "evaluation.controls=4"]
+        let swept = try DistillLabBinary.run(["sweep"] + base + ["seeds=0,1", "--output", out.path, "-q"])
+        XCTAssertEqual(swept.status, 0, swept.stderr)
+        try Data("{\"soft".utf8).write(to: out.appendingPathComponent("seed=1/results.json"))
+        for command in [["collect", out.path], ["report", out.path, "--output", root.appendingPathComponent("rep").path]] {
+            let r = try DistillLabBinary.run(command)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let lines = r.stderr.split(separator: "\n").filter { $0.contains("seed=1") && $0.hasPrefix("damaged") }
+            XCTAssertEqual(lines.count, 1, r.stderr)
+            XCTAssertTrue(lines.first?.contains(out.appendingPathComponent("seed=1").path + ": results.json is not valid JSON") ?? false, r.stderr)
+            XCTAssertFalse(r.stderr.contains("DecodingError"), r.stderr)
+        }
+        // With every point damaged there is nothing to collect: exit status 1.
+        try Data("[]".utf8).write(to: out.appendingPathComponent("seed=0/results.json"))
+        let none = try DistillLabBinary.run(["collect", out.path])
+        XCTAssertEqual(none.status, 1, none.stderr)
+        XCTAssertTrue(none.stderr.contains("nothing to collect"), none.stderr)
+        XCTAssertFalse(none.stderr.contains("DecodingError"), none.stderr)
+    }
+
     func testKilledSweepResumesWithoutMissingDoubledOrMixedPoints() throws {
         let file = try sweepFile(teacherEpochs: 40)
         let out = root.appendingPathComponent("out")

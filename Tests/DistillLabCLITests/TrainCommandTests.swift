@@ -99,6 +99,36 @@ final class TrainCommandTests: XCTestCase {
         try assertFails(["train", "--dataset", idx.path], mentioning: ["train-images-idx3-ubyte", "truncated"])
     }
 
+    /// A bad --feature-scale used to be blamed on the first override ("override `seed=2`: …").
+    func testBadFeatureScaleIsBlamedOnTheFlagNotAnOverride() throws {
+        for value in ["nan", "0", "inf"] {
+            let r = try DistillLabBinary.run(["train", "--feature-scale", value, "seed=2", "--no-save"])
+            XCTAssertNotEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stderr.contains("--feature-scale"), r.stderr)
+            XCTAssertFalse(r.stderr.contains("seed=2"), r.stderr)
+        }
+    }
+
+    /// A 48 KB gzip of 50 MB of NUL bytes took 40-100 s and printed megabytes; now it is refused at once in one short line.
+    func testBinaryDatasetAndDeepOverrideGiveShortMessagesFast() throws {
+        let gz = root.appendingPathComponent("zeros.csv.gz")
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/sh")
+        gzip.arguments = ["-c", "head -c 50000000 /dev/zero | gzip -c > '\(gz.path)'"]
+        try gzip.run(); gzip.waitUntilExit()
+        guard gzip.terminationStatus == 0 else { throw XCTSkip("no gzip to make the test file") }
+        let start = Date()
+        let r = try DistillLabBinary.run(["train", "--dataset", gz.path, "--no-save"])
+        XCTAssertLessThan(Date().timeIntervalSince(start), 15)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("binary data, not CSV"), String(r.stderr.prefix(500)))
+        XCTAssertLessThan(r.stderr.utf8.count, 1_000, String(r.stderr.prefix(500)))
+        let deep = "teacher.hidden=" + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        let o = try DistillLabBinary.run(["train", deep, "--no-save"])
+        XCTAssertNotEqual(o.status, 0)
+        XCTAssertLessThan(o.stderr.utf8.count, 1_000, String(o.stderr.prefix(500)))
+    }
+
     func testDivergenceStopsWithAMessage() throws {
         try assertFails(["train", "--teacher-lr", "100000", "--schedule", "constant"], mentioning: ["diverged", "learning rate"])
         // The incomplete run folder is reported and holds no results.json.

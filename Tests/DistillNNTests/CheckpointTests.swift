@@ -49,4 +49,24 @@ final class CheckpointTests: XCTestCase {
         try SafeTensors.write(["other": SafeTensor([1])], to: url3)
         XCTAssertThrowsError(try MLP.load(from: url3))
     }
+
+    /// A zero-width layer is a valid safetensors shape; loading it must be an error, not a trap in MLP.init.
+    func testZeroWidthLayerIsRefusedNamingFileAndTensor() throws {
+        let cases: [(String, [String: SafeTensor])] = [
+            ("zero-outputs", ["layers.0.weight": SafeTensor(shape: [0, 4], values: []), "layers.0.bias": SafeTensor(shape: [0], values: [])]),
+            ("zero-inputs", ["layers.0.weight": SafeTensor(shape: [3, 0], values: []), "layers.0.bias": SafeTensor(shape: [3], values: [0, 0, 0])]),
+            ("zero-hidden", ["layers.0.weight": SafeTensor(shape: [0, 2], values: []), "layers.0.bias": SafeTensor(shape: [0], values: []),
+                             "layers.1.weight": SafeTensor(shape: [3, 0], values: []), "layers.1.bias": SafeTensor(shape: [3], values: [0, 0, 0])]),
+            ("zero-last", ["layers.0.weight": SafeTensor(shape: [2, 2], values: [0, 0, 0, 0]), "layers.0.bias": SafeTensor(shape: [2], values: [0, 0]),
+                           "layers.1.weight": SafeTensor(shape: [0, 2], values: []), "layers.1.bias": SafeTensor(shape: [0], values: [])]),
+        ]
+        for (name, tensors) in cases {
+            let url = dir.appendingPathComponent("\(name).safetensors")
+            try SafeTensors.write(tensors, to: url)
+            XCTAssertThrowsError(try MLP.load(from: url), name) {
+                let message = "\($0)"
+                XCTAssertTrue(message.contains("\(name).safetensors") && message.contains("zero width") && message.contains(".weight"), message)
+            }
+        }
+    }
 }

@@ -22,6 +22,35 @@ final class SweepCollectionTests: SweepTestCase {
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// One damaged point or a stray folder used to stop collect with a raw DecodingError; now each is one line and the rest is collected.
+    func testDamagedPointsAndStrayFoldersAreReportedAndSkipped() throws {
+        let out = root.appendingPathComponent("out")
+        let runner = try SweepRunner(definition: try definition(SweepTestCase.tinyBase + "seeds: [0, 1, 2]\n"), folder: out)
+        XCTAssertEqual(try runner.run().failed, [])
+        let fm = FileManager.default
+        // seed=1: results.json cut short; seed=2: results.json of the wrong shape; two strays.
+        let truncated = out.appendingPathComponent("seed=1").appendingPathComponent("results.json")
+        let data = try Data(contentsOf: truncated)
+        try data.prefix(data.count / 2).write(to: truncated)
+        try Data(#"{"teacher": 3}"#.utf8).write(to: out.appendingPathComponent("seed=2").appendingPathComponent("results.json"))
+        for stray in ["stray", "notes"] { try fm.createDirectory(at: out.appendingPathComponent(stray), withIntermediateDirectories: true) }
+        try Data("[1,".utf8).write(to: out.appendingPathComponent("stray").appendingPathComponent("results.json"))
+        try Data("x".utf8).write(to: out.appendingPathComponent("loose-file"))
+
+        let c = try SweepCollection.read(out)
+        XCTAssertEqual(c.runs.map(\.point.name), ["seed=0"])
+        XCTAssertEqual(c.missing, ["seed=1", "seed=2"])
+        XCTAssertEqual(c.damaged.map(\.path), ["seed=1", "seed=2", "stray"].map { out.appendingPathComponent($0).path })
+        XCTAssertEqual(c.damaged[0].reason, "results.json is not valid JSON (truncated or damaged)")
+        XCTAssertTrue(c.damaged[1].reason.hasPrefix("results.json "), c.damaged[1].reason)
+        for line in c.statusText.split(separator: "\n") where line.hasPrefix("damaged") {
+            XCTAssertFalse(line.contains("DecodingError") || line.contains("Debug description"), String(line))
+            XCTAssertLessThan(line.utf8.count, 400, String(line))
+        }
+        XCTAssertEqual(c.statusText.split(separator: "\n").filter { $0.hasPrefix("damaged, skipped: ") }.count, 3, c.statusText)
+        _ = try c.writeResults(into: out, report: c.report(title: "damaged"))
+    }
+
     func testCollectWritesTablesAndAQueryableDatabase() throws {
         let out = root.appendingPathComponent("out")
         let text = SweepTestCase.tinyBase + """

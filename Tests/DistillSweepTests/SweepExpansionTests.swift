@@ -6,6 +6,18 @@ import DistillSweep
 /// Sweep files, the command-line value lists, the product order and the run names.
 final class SweepExpansionTests: SweepTestCase {
 
+    /// A sweep file that is not UTF-8 text says so, with its path (not "The file isn't in the correct format").
+    func testNonUTF8SweepFileIsNamedAsNotText() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-\(UUID().uuidString).yaml")
+        try Data([0xFF, 0xFE, 0x00, 0x73]).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        XCTAssertThrowsError(try SweepDefinition.load(url.path)) {
+            let text = "\($0)"
+            XCTAssertTrue(text.hasPrefix(url.path + ": the sweep file is not UTF-8 text"), text)
+            XCTAssertFalse(text.contains("correct format"), text)
+        }
+    }
+
     func testFileSweepIsTheProductOfValuesTimesSeedsInOrder() throws {
         let text = SweepTestCase.tinyBase + """
         sweep:

@@ -5,6 +5,29 @@ import DistillSweep
 /// Running sweeps in-process: shared teachers and baselines, resume, locks.
 final class SweepRunnerTests: SweepTestCase {
 
+    /// An output that cannot be created is one sentence, not Foundation's NSCocoaErrorDomain dump.
+    func testUncreatableOutputIsOneSentenceNotAnNSErrorDump() throws {
+        let file = root.appendingPathComponent("a-file")
+        try Data("x".utf8).write(to: file)
+        var folders = [file.appendingPathComponent("sweep")]
+        if getuid() != 0 {
+            // Root ignores folder permissions; others also get the read-only case.
+            let locked = root.appendingPathComponent("locked")
+            try FileManager.default.createDirectory(at: locked, withIntermediateDirectories: true)
+            try FileManager.default.setAttributes([.posixPermissions: 0o500], ofItemAtPath: locked.path)
+            addTeardownBlock { try? FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: locked.path) }
+            folders.append(locked.appendingPathComponent("sweep"))
+        }
+        for folder in folders {
+            XCTAssertThrowsError(try SweepRunner(definition: definition(), folder: folder)) { e in
+                let text = "\(e)"
+                XCTAssertTrue(e is SweepError, text)
+                XCTAssertTrue(text.hasPrefix("cannot create the output folder \(folder.path): "), text)
+                XCTAssertFalse(text.contains("NSCocoaErrorDomain") || text.contains("NSUnderlyingError"), text)
+            }
+        }
+    }
+
     func testTwoDefensesTimesTwoSeedsTrainTwoTeachersAndTwoBaselinesWithIndependentResults() throws {
         let out = root.appendingPathComponent("out")
         let runner = try SweepRunner(definition: try definition(), folder: out)

@@ -111,12 +111,12 @@ public enum ComponentError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .unknownComponent(kind, n, valid, hint):
             let near = nearest(n, in: valid).map { " (did you mean '\($0)'?)" } ?? ""
-            return "unknown \(kind.noun) '\(n)'\(near)\(hint); known: \(valid.joined(separator: ", ")) (see `\(kind.listing)`)"
+            return "unknown \(kind.noun) \(ExperimentError.quote(n))\(near)\(hint); known: \(valid.joined(separator: ", ")) (see `\(kind.listing)`)"
         case let .unknownParameter(kind, c, p, valid):
             let near = nearest(p, in: valid).map { " (did you mean '\($0)'?)" } ?? ""
-            return "\(kind.noun) '\(c)' has no parameter '\(p)'\(near); its parameters: \(valid.isEmpty ? "none" : valid.joined(separator: ", "))"
+            return "\(kind.noun) '\(c)' has no parameter \(ExperimentError.quote(p))\(near); its parameters: \(valid.isEmpty ? "none" : valid.joined(separator: ", "))"
         case let .invalidValue(kind, c, p, v, e):
-            return "\(kind.noun) '\(c)': \(p)=\(v) is invalid; expected \(e)"
+            return "\(kind.noun) '\(c)': \(QuotedInput.bounded(p))=\(QuotedInput.bounded(v)) is invalid; expected \(e)"
         case let .duplicate(kind, n):
             return "a \(kind.noun) named '\(n)' is already registered; give the new one another name"
         }

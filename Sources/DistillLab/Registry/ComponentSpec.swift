@@ -49,6 +49,6 @@ public struct SpecSyntaxError: Error, CustomStringConvertible, Equatable {
     public var text: String
     public var reason: String
     public var description: String {
-        "cannot read '\(text)': \(reason); write it as name or name:key=value,key=value"
+        "cannot read \(ExperimentError.quote(text)): \(reason); write it as name or name:key=value,key=value"
     }
 }
