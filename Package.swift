@@ -118,6 +118,6 @@ let package = Package(
         .testTarget(name: "DistillLabTests", dependencies: ["DistillLab", "DistillCore", "DistillData", "DistillNN", "DistillStats"]),
         .testTarget(name: "DistillLabCLITests", dependencies: ["DistillLab", "DistillNN"], exclude: ["Fixtures"]),
         .testTarget(name: "DistillConfigTests", dependencies: ["DistillConfig", "DistillLab", "DistillNN"]),
-        .testTarget(name: "DistillSweepTests", dependencies: ["DistillSweep", "DistillLab", "DistillConfig", "DistillReport"]),
+        .testTarget(name: "DistillSweepTests", dependencies: ["DistillSweep", "DistillLab", "DistillConfig", "DistillReport", "DistillCore"]),
     ]
 )

@@ -1,3 +1,4 @@
+import Foundation
 import COpenBLAS
 
 /// Thin, checked wrappers over OpenBLAS (row-major, Float32).
@@ -77,6 +78,16 @@ public enum BLAS {
     public static var coreName: String {
         guard let name = openblas_get_corename() else { return "unknown" }
         return String(cString: name)
+    }
+
+    /// How the kernels were chosen, for settings.json: "pinned" (`DISTILL_LAB_BLAS=pinned`,
+    /// Haswell kernels on every CPU), "best" (the fastest for this CPU), or the user's own
+    /// `OPENBLAS_CORETYPE=…`.
+    public static var kernelMode: String {
+        let env = ProcessInfo.processInfo.environment
+        if env["DISTILL_LAB_BLAS"] == "pinned" { return "pinned" }
+        if let core = env["OPENBLAS_CORETYPE"], env["DISTILL_LAB_BLAS_REEXEC"] == nil { return "OPENBLAS_CORETYPE=\(core)" }
+        return "best"
     }
 
     /// OpenBLAS build configuration string.

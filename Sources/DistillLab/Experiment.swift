@@ -113,7 +113,7 @@ extension RunEnvironment {
     public static func current(threads: Int, started: Date = Date()) -> RunEnvironment {
         let formatter = ISO8601DateFormatter()
         return RunEnvironment(version: DistillLabVersion.current, blasCore: BLAS.coreName, blasThreads: threads,
-                              gitCommit: gitCommit(), hostCPU: cpuModel(), startedAt: formatter.string(from: started))
+                              blasMode: BLAS.kernelMode, gitCommit: gitCommit(), hostCPU: cpuModel(), startedAt: formatter.string(from: started))
     }
 
     static func cpuModel() -> String {

@@ -1,6 +1,7 @@
 import Foundation
 import Crypto
 import DistillNN
+import DistillCore
 
 /// A trained model and its outcome, as an `ExperimentCache` keeps it.
 public struct CachedModel {
@@ -42,13 +43,16 @@ public protocol ExperimentCache: AnyObject {
 extension ExperimentSettings {
     /// What determines the normally trained teacher: the data and its split
     /// fractions, the seed (splits, initialisation, shuffle), the teacher's
-    /// architecture and training recipe, the BLAS thread count (float
-    /// summation order) and the library version. Defenses, the attack, the
+    /// architecture and training recipe, the BLAS thread count and kernels
+    /// (float summation order) and the library version. Defenses, the attack, the
     /// students and the evaluation do not enter.
     struct TeacherIdentity: Codable {
         var version: String
         var seed: UInt64
         var threads: Int
+        /// The OpenBLAS kernels (`BLAS.coreName`): another kernel sums in another order, so a
+        /// shard on another CPU must not reuse this teacher.
+        var blasCore: String
         var data: DataSettings
         var teacher: TeacherSettings
     }
@@ -63,7 +67,7 @@ extension ExperimentSettings {
     }
 
     var teacherIdentity: TeacherIdentity {
-        TeacherIdentity(version: DistillLabVersion.current, seed: seed, threads: threads, data: data, teacher: teacher)
+        TeacherIdentity(version: DistillLabVersion.current, seed: seed, threads: threads, blasCore: BLAS.coreName, data: data, teacher: teacher)
     }
 
     /// SHA-256 (hex) of the settings that determine the normally trained teacher.

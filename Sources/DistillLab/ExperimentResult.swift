@@ -34,6 +34,9 @@ public struct RunEnvironment: Codable, Sendable, Equatable {
     public var version: String
     public var blasCore: String
     public var blasThreads: Int
+    /// How the kernels were chosen: "best", "pinned" (`DISTILL_LAB_BLAS=pinned`) or
+    /// the user's `OPENBLAS_CORETYPE=…` (absent in files from before it was recorded).
+    public var blasMode: String?
     public var gitCommit: String?
     public var hostCPU: String
     public var startedAt: String

@@ -62,6 +62,29 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(s1, s2)
     }
 
+    /// Pinned mode runs OpenBLAS's Haswell kernels whatever the CPU picks, records
+    /// it, and gives the same numbers as asking OpenBLAS for Haswell directly.
+    func testPinnedBLASModeUsesAndRecordsTheHaswellKernels() throws {
+        let args = ["train", "--no-save", "--json", "-q", "--teacher-epochs", "3", "--student-epochs", "3", "--seed", "3"]
+        let pinned = try DistillLabBinary.run(args, environment: ["DISTILL_LAB_BLAS": "pinned"])
+        XCTAssertEqual(pinned.status, 0, pinned.stderr)
+        let r = try JSONDecoder().decode(ExperimentResult.self, from: Data(pinned.stdout.utf8))
+        XCTAssertEqual(r.environment.blasCore, "Haswell")
+        XCTAssertEqual(r.environment.blasMode, "pinned")
+        let direct = try DistillLabBinary.run(args, environment: ["OPENBLAS_CORETYPE": "Haswell"])
+        let d = try JSONDecoder().decode(ExperimentResult.self, from: Data(direct.stdout.utf8))
+        XCTAssertEqual(d.environment.blasMode, "OPENBLAS_CORETYPE=Haswell")
+        XCTAssertEqual(d.teacher.testAccuracy, r.teacher.testAccuracy)
+        XCTAssertEqual(d.students.map(\.testAccuracy), r.students.map(\.testAccuracy))
+
+        let bad = try DistillLabBinary.run(args, environment: ["DISTILL_LAB_BLAS": "fastest"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("not a BLAS mode") && bad.stderr.contains("pinned"), bad.stderr)
+        let clash = try DistillLabBinary.run(args, environment: ["DISTILL_LAB_BLAS": "pinned", "OPENBLAS_CORETYPE": "Zen"])
+        XCTAssertEqual(clash.status, 2)
+        XCTAssertTrue(clash.stderr.contains("OPENBLAS_CORETYPE"), clash.stderr)
+    }
+
     func testProgressGoesToStandardErrorUnlessQuiet() throws {
         let r = try DistillLabBinary.run(["train", "--no-save", "--teacher-epochs", "3", "--student-epochs", "3"])
         XCTAssertEqual(r.status, 0, r.stderr)

@@ -1,6 +1,7 @@
 import XCTest
 import DistillLab
 import DistillSweep
+import DistillCore
 
 /// Running sweeps in-process: shared teachers and baselines, resume, locks.
 final class SweepRunnerTests: SweepTestCase {
@@ -93,6 +94,29 @@ final class SweepRunnerTests: SweepTestCase {
         let collection = try SweepCollection.read(out)
         XCTAssertTrue(collection.isComplete, collection.statusText)
         XCTAssertEqual(collection.runs.map(\.folder), runner.manifest.points.map(\.name))
+    }
+
+    /// One folder never mixes BLAS kernels or thread counts (results depend on
+    /// both); a manifest from before the kernel was recorded still resumes.
+    func testAFolderRefusesAnotherBLASKernelOrThreadCount() throws {
+        let out = root.appendingPathComponent("out")
+        let text = SweepTestCase.tinyBase + "seeds: [0]\n"
+        let first = try SweepRunner(definition: try definition(text), folder: out)
+        XCTAssertEqual(first.manifest.blasCore, BLAS.coreName)
+        XCTAssertNoThrow(try SweepRunner(definition: try definition(text), folder: out))
+        XCTAssertThrowsError(try SweepRunner(definition: try definition(text, arguments: ["threads=2"]), folder: out)) {
+            XCTAssertTrue("\($0)".contains("1 BLAS thread") && "\($0)".contains("--threads 1"), "\($0)")
+        }
+        let url = out.appendingPathComponent(SweepManifest.fileName)
+        var manifest = try SweepManifest.read(from: out)
+        manifest.blasCore = BLAS.coreName == "Sandybridge" ? "Zen" : "Sandybridge"
+        try JSONCoding.pretty(manifest).write(to: url)
+        XCTAssertThrowsError(try SweepRunner(definition: try definition(text), folder: out)) {
+            XCTAssertTrue("\($0)".contains("\(manifest.blasCore!) kernels") && "\($0)".contains("DISTILL_LAB_BLAS=pinned"), "\($0)")
+        }
+        manifest.blasCore = nil
+        try JSONCoding.pretty(manifest).write(to: url)
+        XCTAssertNoThrow(try SweepRunner(definition: try definition(text), folder: out))
     }
 
     func testALiveLockIsRespectedAndAnotherSweepIsRefused() throws {
