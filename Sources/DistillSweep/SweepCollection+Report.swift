@@ -37,7 +37,8 @@ extension SweepCollection {
         let alpha = manifest.points.first?.settings.evaluation.alpha ?? 0.05
         var notes: [String] = []
         // Defensive impact compares with the undefended oracle under the same attack, counters included.
-        if runs.contains(where: { $0.point.assignments.contains { $0.hasPrefix("attack.counters=") && !$0.hasSuffix("[]") } }) {
+        // Read from the settings, so a counter set in the base file counts as much as a swept one.
+        if runs.contains(where: { !$0.point.settings.attack.counters.isEmpty && $0.result.undefendedBaseline != nil }) {
             notes.append("The \"undefended\" baseline behind each defensive impact is attacked with the same counter as the defended run (e.g. argmax or averaged repeats), so an impact measures the defense against that adaptive attacker, not against the plain one.")
         }
         return Report(title: title ?? "Sweep \(URL(fileURLWithPath: manifest.definition.fileName).lastPathComponent)",

@@ -51,6 +51,24 @@ final class SweepCollectionTests: SweepTestCase {
         _ = try c.writeResults(into: out, report: c.report(title: "damaged"))
     }
 
+    /// The report says the undefended baseline faced the attacker's counter too,
+    /// whether the counter is swept or set in the base file; without one it says nothing.
+    func testTheReportSaysWhenTheBaselineAlsoUsesTheCounter() throws {
+        let note = "attacked with the same counter as the defended run"
+        for (base, expected) in [("attack: {counters: [argmax]}\n", true), ("", false)] {
+            let out = root.appendingPathComponent("out-\(expected)")
+            let text = SweepTestCase.tinyBase + base + """
+            sweep:
+              defense.responses: [[rounding:decimals=1]]
+            seeds: [0]
+
+            """
+            XCTAssertEqual(try SweepRunner(definition: try definition(text), folder: out).run().failed, [])
+            let notes = try SweepCollection.read(out).report(title: "t").notes ?? []
+            XCTAssertEqual(notes.contains { $0.contains(note) }, expected, "\(notes)")
+        }
+    }
+
     func testCollectWritesTablesAndAQueryableDatabase() throws {
         let out = root.appendingPathComponent("out")
         let text = SweepTestCase.tinyBase + """
