@@ -22,7 +22,7 @@ public enum StreamPurpose: Hashable, Sendable {
     /// The honest users' oracle (test inputs), separate so their traffic shifts nothing the attacker sees.
     case benignUsersDefense
     /// The oracle of the detector's benign traffic, and each benign client's row picks.
-    case benignTrafficDefense, benignClient(Int)
+    case benignTrafficDefense, benignInputs
     /// An owner-side model of a defense ("mad-surrogate", "misinformation-model"), seeded by a draw of `defense`.
     case ownerModel(String)
     /// The keyed canary's default key.
@@ -51,7 +51,7 @@ public enum StreamPurpose: Hashable, Sendable {
         case .defense: return "defense"
         case .benignUsersDefense: return "defense-benign"
         case .benignTrafficDefense: return "defense-benign-traffic"
-        case let .benignClient(c): return "benign-client-\(c)"
+        case .benignInputs: return "benign-inputs"
         case let .ownerModel(name): return name
         case .canary: return "canary"
         case .periodicSignalKey: return "canary.periodic-signal"
@@ -68,7 +68,6 @@ public enum StreamPurpose: Hashable, Sendable {
     /// `settings.json` lists the streams a run drew from.
     public var family: String {
         switch self {
-        case .benignClient: return "benign-client-<c>"
         case let .ownerModel(name): return "\(name) (from defense)"
         case .substituteInit: return "substitute-init (from attack)"
         case .substituteShuffle: return "substitute-shuffle (from attack)"
@@ -84,7 +83,7 @@ public enum StreamPurpose: Hashable, Sendable {
     public static let catalogue: [StreamPurpose] = [
         .split, .teacherInit, .teacherShuffle, .nastyTeacherInit, .studentInit, .studentShuffle,
         .attack, .substituteInit, .substituteShuffle, .defense, .benignUsersDefense, .benignTrafficDefense,
-        .benignClient(0), .ownerModel("mad-surrogate"), .ownerModel("misinformation-model"), .canary,
+        .benignInputs, .ownerModel("mad-surrogate"), .ownerModel("misinformation-model"), .canary,
         .periodicSignalKey, .controlData(0), .controlInit(0), .controlShuffle(0),
         .task(suite: "reasoning", difficulty: 1, split: "train", index: 0), .benchCheck, .applyPlaceholderTeacher,
     ]

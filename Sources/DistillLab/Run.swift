@@ -102,22 +102,45 @@ struct Run {
         return try attack.run(oracle: oracle, context: context, rng: &attackStream)
     }
 
-    /// Benign clients: each sends natural inputs (rows of the test split, in its
-    /// own random order) through an oracle with the same defenses, watched by
-    /// the same detector.
+    /// Benign clients: each sends its own natural inputs through an oracle with
+    /// the same defenses, watched by the same detector. The inputs are the
+    /// rows no attacker holds (test, validation and the owner's training
+    /// split) in one random order, cut into disjoint slices of
+    /// min(benignQueries, rows / clients): no two clients send the same input,
+    /// so their false-positive rate counts independent streams.
     func sendBenignTraffic(teacher: MLP, defenses: [ResponseDefense], detector: ExtractionDetector) throws {
         let s = settings
         let oracle = Oracle(teacher: teacher, defenses: defenses, defenseStream: RandomStream(seed: s.seed, purpose: .benignTrafficDefense))
         oracle.monitors = [detector]
-        let n = min(s.evaluation.benignQueries, splits.test.count)
-        for c in 0..<s.evaluation.benignClients {
-            var pick = RandomStream(seed: s.seed, purpose: .benignClient(c))
-            let rows = pick.sample(n, from: splits.test.count)
-            var start = 0
-            while start < n {
-                let batch = splits.test.features.gatherRows(rows[start..<min(start + s.attack.queryBatch, n)])
-                _ = try oracle.query(batch, client: "benign-\(c + 1)")
-                start += batch.rows
+        let sources = [splits.test.features, splits.validation.features, splits.teacherTrain.features]
+        let total = sources.map(\.rows).reduce(0, +)
+        let clients = s.evaluation.benignClients
+        guard clients > 0 else { return }
+        let n = min(s.evaluation.benignQueries, total / clients)
+        guard n > 0 else {
+            throw ExperimentError.invalid("\(clients) benign clients need at least one natural input each, but only \(total) rows lie outside the attacker's pool; lower evaluation.benignClients")
+        }
+        var order = RandomStream(seed: s.seed, purpose: .benignInputs)
+        let rows = order.sample(clients * n, from: total)
+        // Row r of the concatenation, as (source, row), without copying the splits.
+        func locate(_ r: Int) -> (Int, Int) {
+            var r = r
+            for (i, m) in sources.enumerated() { if r < m.rows { return (i, r) }; r -= m.rows }
+            preconditionFailure("row beyond the natural inputs")
+        }
+        let width = splits.test.featureCount
+        for c in 0..<clients {
+            var start = c * n
+            while start < (c + 1) * n {
+                let count = min(s.attack.queryBatch, (c + 1) * n - start)
+                // A fresh matrix per query: monitors may keep what they were sent.
+                let part = Matrix(rows: count, cols: width)
+                for i in 0..<count {
+                    let (source, row) = locate(rows[start + i])
+                    part.row(i).update(from: sources[source].row(row), count: width)
+                }
+                _ = try oracle.query(part, client: "benign-\(c + 1)")
+                start += count
             }
         }
     }

@@ -30,7 +30,7 @@ final class RandomStreamTests: XCTestCase {
             (.studentInit, "studentInit"), (.studentShuffle, "studentShuffle"), (.attack, "attack"),
             (.defense, "defense"), (.canary, "canary"), (.nastyTeacherInit, "nasty-teacher-init"),
             (.benignUsersDefense, "defense-benign"), (.benignTrafficDefense, "defense-benign-traffic"),
-            (.benignClient(3), "benign-client-3"), (.controlData(2), "control-2-data"),
+            (.benignInputs, "benign-inputs"), (.controlData(2), "control-2-data"),
             (.controlInit(2), "control-2-init"), (.controlShuffle(2), "control-2-shuffle"),
             (.periodicSignalKey, "canary.periodic-signal"), (.substituteInit, "substitute-init"),
             (.substituteShuffle, "substitute-shuffle"), (.ownerModel("mad-surrogate"), "mad-surrogate"),
