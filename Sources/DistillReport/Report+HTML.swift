@@ -76,6 +76,7 @@ extension Report {
         let columns = tableColumns()
         let front = tradeoffFront()
         var t = "<div class=\"table-wrap\"><table id=\"results-table\">\n<thead><tr><th>setting</th><th>defense family</th><th class=\"num\">query budget</th><th class=\"num\">seeds</th>"
+        for name in settingColumnNames { t += "<th>\(xmlEscape(name))</th>" }
         for c in columns { t += "<th class=\"num\" title=\"\(xmlEscape(c.title))\">\(xmlEscape(c.label))</th>" }
         t += "</tr></thead>\n<tbody>\n"
         for (i, row) in rows.enumerated() {
@@ -85,6 +86,7 @@ extension Report {
             let breakable = xmlEscape(row.setting).replacingOccurrences(of: ":", with: ":<wbr>").replacingOccurrences(of: ",", with: ",<wbr>")
             t += "<td>\(breakable)\(onFront ? " <span class=\"badge\" title=\"on the soft-student Pareto front\">Pareto</span>" : "")</td>"
             t += "<td>\(xmlEscape(row.defense))</td><td class=\"num\">\(row.budget)</td><td class=\"num\">\(row.seeds)</td>"
+            for name in settingColumnNames { t += "<td>\(xmlEscape(Report.settingValue(row, name)))</td>" }
             for c in columns { t += "<td class=\"num\">\(c.htmlCell(row))</td>" }
             t += "</tr>\n"
         }

@@ -4,7 +4,7 @@ import DistillStats
 extension Report {
 
     /// The results table as GitHub-flavoured Markdown: one row per setting,
-    /// "mean ± std" cells (the mean alone when std is undefined, "—" when the
+    /// the differing settings (`settingColumns`) after its seeds, "mean ± std" cells (the mean alone when std is undefined, "—" when the
     /// row lacks the metric), then the median canary p-value on students and on
     /// controls when any row has them. Ends with a newline.
     ///
@@ -12,12 +12,13 @@ extension Report {
     public func markdownTable() -> String {
         guard !rows.isEmpty else { return "_No results: this report has no rows._\n" }
         let columns = tableColumns()
-        var header = ["setting", "defense family", "query budget", "seeds"]
-        var align = [":--", ":--", "--:", "--:"]
+        var header = ["setting", "defense family", "query budget", "seeds"] + settingColumnNames
+        var align = [":--", ":--", "--:", "--:"] + settingColumnNames.map { _ in ":--" }
         for c in columns { header.append(c.label); align.append("--:") }
         var lines = [markdownLine(header), "| " + align.joined(separator: " | ") + " |"]
         for row in rows {
             var cells = [row.setting, row.defense, String(row.budget), String(row.seeds)]
+            cells += settingColumnNames.map { Report.settingValue(row, $0) }
             for c in columns { cells.append(c.markdownCell(row)) }
             lines.append(markdownLine(cells))
         }
@@ -27,7 +28,8 @@ extension Report {
     }
 
     /// The results table as CSV (RFC 4180 quoting, "\n" line ends): setting,
-    /// defense, budget, seeds, one `param_<name>` column per parameter name,
+    /// defense, budget, seeds, one `setting_<name>` column per setting column
+    /// (`settingColumns`), one `param_<name>` column per parameter name,
     /// then `<metric>_mean` and `<metric>_std` per metric and the canary
     /// p-value lists (";"-separated). Numbers use Swift's shortest round-trip
     /// form; missing and NaN values are empty cells, which pandas reads as NaN.
@@ -37,6 +39,7 @@ extension Report {
         let parameterNames = Set(rows.flatMap { $0.parameters.keys }).sorted()
         let metrics = metricKeys
         var header = ["setting", "defense", "budget", "seeds"]
+        header += settingColumnNames.map { "setting_" + $0 }
         header += parameterNames.map { "param_" + $0 }
         for m in metrics { header += [m + "_mean", m + "_std"] }
         let pValues = hasCanaryPValues
@@ -44,6 +47,7 @@ extension Report {
         var lines = [Report.csvLine(header)]
         for row in rows {
             var cells = [row.setting, row.defense, String(row.budget), String(row.seeds)]
+            cells += settingColumnNames.map { row.settingValues?[$0] ?? "" }
             cells += parameterNames.map { row.parameters[$0] ?? "" }
             for m in metrics {
                 let s = row.metrics[m]

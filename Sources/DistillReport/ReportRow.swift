@@ -19,13 +19,16 @@ public struct ReportRow: Codable, Sendable, Equatable {
     public var canaryStudentPValues: [Double]
     /// Canary p-values on innocent control models.
     public var canaryControlPValues: [Double]
+    /// The row's value of each of the report's `settingColumns` (e.g. ["defense": "label-only"]); nil = none.
+    public var settingValues: [String: String]?
 
     public init(setting: String, defense: String, parameters: [String: String] = [:], budget: Int, seeds: Int,
                 metrics: [String: MetricSummary] = [:], canaryStudentPValues: [Double] = [],
-                canaryControlPValues: [Double] = []) {
+                canaryControlPValues: [Double] = [], settingValues: [String: String]? = nil) {
         self.setting = setting; self.defense = defense; self.parameters = parameters
         self.budget = budget; self.seeds = seeds; self.metrics = metrics
         self.canaryStudentPValues = canaryStudentPValues; self.canaryControlPValues = canaryControlPValues
+        self.settingValues = settingValues
     }
 
     /// The summary of `metric`, if this row has it.
@@ -46,13 +49,24 @@ public struct Report: Codable, Sendable, Equatable {
     public var plots: [ReportPlot]?
     /// Notes for the reader (e.g. how the baseline was attacked), shown in the HTML notes.
     public var notes: [String]?
+    /// The settings that differ between the rows (a sweep's axes, the differing
+    /// settings of train runs), one table column each after "seeds", e.g.
+    /// ["defense"]; values in each row's `settingValues`. nil = none.
+    public var settingColumns: [String]?
 
     public init(title: String, rows: [ReportRow], alpha: Double = 0.05, generatedAt: String,
-                provenance: [String: String] = [:], plots: [ReportPlot]? = nil, notes: [String]? = nil) {
+                provenance: [String: String] = [:], plots: [ReportPlot]? = nil, notes: [String]? = nil,
+                settingColumns: [String]? = nil) {
         self.title = title; self.rows = rows; self.alpha = alpha
         self.generatedAt = generatedAt; self.provenance = provenance
-        self.plots = plots; self.notes = notes
+        self.plots = plots; self.notes = notes; self.settingColumns = settingColumns
     }
+
+    /// The setting columns' names, `[]` without any.
+    var settingColumnNames: [String] { settingColumns ?? [] }
+
+    /// A row's value of the setting column `name` ("—" when it has none).
+    static func settingValue(_ row: ReportRow, _ name: String) -> String { row.settingValues?[name] ?? "—" }
 
     /// The metric keys present in any row, in table order (`ReportMetric.ordered`).
     public var metricKeys: [String] { ReportMetric.ordered(rows.flatMap { $0.metrics.keys }) }

@@ -24,13 +24,47 @@ extension SweepCollection {
                              parameters: Self.parameters(first), budget: first.settings.attack.budget, seeds: group.count,
                              metrics: perMetric.mapValues { MetricSummary(values: $0) },
                              canaryStudentPValues: group.flatMap { RunMetrics.studentPValues($0.result) },
-                             canaryControlPValues: group.flatMap { RunMetrics.controlPValues($0.result) })
+                             canaryControlPValues: group.flatMap { RunMetrics.controlPValues($0.result) },
+                             settingValues: settingColumns.isEmpty ? nil : Dictionary(settingColumns.map { ($0.name, Self.value(of: $0.key, in: first)) },
+                                                                                      uniquingKeysWith: { a, _ in a }))
         }
+    }
+
+    /// The table's setting columns: the sweep's axes (for train runs, the
+    /// settings that differ between them) but the budget, which has its own
+    /// column; `defense.responses` is named "defense".
+    var settingColumns: [(key: String, name: String)] {
+        manifest.definition.axes.map(\.key).filter { $0 != "attack.budget" }.map { ($0, Self.columnName(forKey: $0)) }
+    }
+
+    /// A setting column's name: the key path, but "defense" for `defense.responses`.
+    static func columnName(forKey key: String) -> String {
+        key == "defense.responses" ? "defense" : key
+    }
+
+    /// A point's value of the swept `key` as the table shows it: the defense
+    /// pipeline as in the label (`rounding:decimals=1`, `none`), else the
+    /// value as written (quotes dropped; "none" for null, "—" when the point does not set it).
+    static func value(of key: String, in p: SweepPoint) -> String {
+        if key == "defense.responses" {
+            let steps = p.settings.defense.responses.map(\.description)
+            return steps.isEmpty ? "none" : steps.joined(separator: " → ")
+        }
+        guard let a = p.assignments.first(where: { $0.hasPrefix(key + "=") }) else { return "—" }
+        let value = String(a.dropFirst(key.count + 1)).replacingOccurrences(of: "\"", with: "")
+        return value.isEmpty ? "none" : value
     }
 
     /// The report of the collected sweep.
     public func report(title: String? = nil, generatedAt: Date = Date()) -> Report {
-        var provenance: [String: String] = ["sweep": manifest.definition.fileName, "points": "\(runs.count) of \(manifest.points.count) finished"]
+        var provenance: [String: String]
+        switch kind {
+        case .sweep: provenance = ["sweep": manifest.definition.fileName, "points": "\(runs.count) of \(manifest.points.count) finished"]
+        case .runs, .run:
+            provenance = ["runs": folder?.path ?? manifest.definition.fileName, "collected": "\(runs.count) finished run(s)"]
+            if !unfinished.isEmpty { provenance["unfinished, skipped"] = unfinished.joined(separator: ", ") }
+            if !damaged.isEmpty { provenance["damaged, skipped"] = damaged.map(\.path).joined(separator: ", ") }
+        }
         if let commit = runs.first?.result.environment.gitCommit { provenance["commit"] = commit }
         if let version = runs.first?.result.environment.version { provenance["version"] = version }
         if !missing.isEmpty { provenance["missing"] = missing.joined(separator: ", ") }
@@ -41,9 +75,12 @@ extension SweepCollection {
         if runs.contains(where: { !$0.point.settings.attack.counters.isEmpty && $0.result.undefendedBaseline != nil }) {
             notes.append("The \"undefended\" baseline behind each defensive impact is attacked with the same counter as the defended run (e.g. argmax or averaged repeats), so an impact measures the defense against that adaptive attacker, not against the plain one.")
         }
-        return Report(title: title ?? "Sweep \(URL(fileURLWithPath: manifest.definition.fileName).lastPathComponent)",
+        let name = URL(fileURLWithPath: manifest.definition.fileName).lastPathComponent
+        let defaultTitle = kind == .sweep ? "Sweep \(name)" : kind == .runs ? "Runs in \(name)" : "Run \(name)"
+        let columns = settingColumns.map(\.name)
+        return Report(title: title ?? defaultTitle,
                       rows: reportRows(), alpha: alpha, generatedAt: ISO8601DateFormatter().string(from: generatedAt),
-                      provenance: provenance, notes: notes.isEmpty ? nil : notes)
+                      provenance: provenance, notes: notes.isEmpty ? nil : notes, settingColumns: columns.isEmpty ? nil : columns)
     }
 
     /// A setting's label: the defense pipeline (`rounding:decimals=2`,

@@ -8,7 +8,8 @@ extension SweepCollection {
     ///
     /// - `runs`: one row per finished point: `name` (primary key), `setting`,
     ///   `label`, `point_index`, `seed`, `folder`, `dataset`, `defense`,
-    ///   `budget`, one TEXT column per swept key (dots as underscores, the
+    ///   `budget`, one TEXT column per swept key (for train runs: per setting
+    ///   that differs between them; dots as underscores, the
     ///   value as written, e.g. `defense_responses`), one REAL column per
     ///   metric (`RunMetrics`/`ReportMetric` keys; NULL where a run lacks it),
     ///   `seconds`, and the full `result_json` and `settings_json`;
