@@ -37,15 +37,16 @@ public struct SplitFractions: Equatable, Sendable, CustomStringConvertible {
     ///   - poolIsAbsolute: when true, `attackerPool` is ignored (a size is given instead).
     /// - Throws: `DatasetError.invalidSplit` naming the bad fraction.
     public func validate(hasOfficialTest: Bool, poolIsAbsolute: Bool = false) throws {
-        var used: [(String, Double)] = [("teacherTrain", teacherTrain), ("validation", validation)]
-        if !poolIsAbsolute { used.append(("attackerPool", attackerPool)) }
-        if !hasOfficialTest { used.append(("test", test)) }
+        // Named by the settings that hold them, so the message says which keys to change.
+        var used: [(String, Double)] = [("data.teacherFraction", teacherTrain), ("data.validationFraction", validation)]
+        if !poolIsAbsolute { used.append(("data.poolFraction", attackerPool)) }
+        if !hasOfficialTest { used.append(("data.testFraction", test)) }
         for (label, value) in used where !(value.isFinite && value > 0 && value <= 1) {
-            throw DatasetError.invalidSplit(reason: "fraction \(label) = \(value) must be in (0, 1]")
+            throw DatasetError.invalidSplit(reason: "split fraction \(label) = \(value) must be in (0, 1]\(label == "data.testFraction" ? " (this source has no official test set, so a test split is carved from it)" : "")")
         }
         let sum = used.reduce(0) { $0 + $1.1 }
         if sum > 1 + 1e-9 {
-            throw DatasetError.invalidSplit(reason: "fractions \(used.map { "\($0.0) \($0.1)" }.joined(separator: " + ")) sum to \(sum), more than 1")
+            throw DatasetError.invalidSplit(reason: "split fractions \(used.map { "\($0.0) \($0.1)" }.joined(separator: " + ")) sum to \(sum), more than 1; lower one of them\(hasOfficialTest ? "" : " (without an official test set the test split is one of the parts)")")
         }
     }
 }

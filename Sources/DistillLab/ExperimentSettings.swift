@@ -160,7 +160,7 @@ public struct ExperimentSettings: Codable, Sendable, Equatable {
                                          temperature: 4, alpha: 1),
                 attack: AttackSettings(budget: 400, queryBatch: 100))
         default:
-            return ExperimentSettings(
+            var s = ExperimentSettings(
                 seed: 0, threads: 1,
                 data: DataSettings(source: source, teacherFraction: 35.0 / 60, validationFraction: 5.0 / 60,
                                    poolFraction: 20.0 / 60, testFraction: 0.2),
@@ -172,7 +172,26 @@ public struct ExperimentSettings: Codable, Sendable, Equatable {
                                                                   schedule: .cosine(minFactor: 0), selection: .last),
                                          temperature: 4, alpha: 1),
                 attack: AttackSettings(budget: 20_000, queryBatch: 1_000))
+            s.adapt(to: (try? DataSource(parsing: source))?.outline())
+            return s
         }
+    }
+
+    /// Fits the recipe's split and budget to a source of the user's: without an
+    /// official test set the digits proportions (45 / 10 / 25 / 20 %, a test
+    /// split carved out); the budget one query per attacker-pool input, at
+    /// most 20,000, and query batches of at most 1,000. Fashion-MNIST's
+    /// 60,000 + 10,000 keep the recipe as it is.
+    mutating func adapt(to outline: DataSource.Outline?) {
+        guard let outline else { return }  // unreadable: loading will say why
+        if !outline.hasOfficialTest {
+            let d = DataSettings()
+            data.teacherFraction = d.teacherFraction; data.validationFraction = d.validationFraction
+            data.poolFraction = d.poolFraction; data.testFraction = d.testFraction
+        }
+        let pool = Int((Double(outline.splitExamples) * data.poolFraction).rounded())
+        attack.budget = max(1, min(attack.budget, pool))
+        attack.queryBatch = min(attack.queryBatch, attack.budget)
     }
 
     /// Checks everything that can be checked before loading data; errors name the setting and the fix.

@@ -429,7 +429,7 @@ final class AttackStrategyTests: XCTestCase {
         }
         XCTAssertEqual(oracle.queryCounts, [:])
         XCTAssertThrowsError(try Attack(parsing: "random").run(oracle: f.oracle(budget: 1000), context: f.context(budget: 1000), rng: &rng)) { e in
-            XCTAssertTrue("\(e)".contains("lower the budget to at most \(f.splits.attackerPool.count)"), "\(e)")
+            XCTAssertTrue("\(e)".contains("lower the budget (attack.budget, --budget) to at most \(f.splits.attackerPool.count)"), "\(e)")
         }
         // Specs round-trip through Codable and description.
         let spec = try AttackSpec(parsing: "jacobian: lambda=0.05 , seed-size=20")

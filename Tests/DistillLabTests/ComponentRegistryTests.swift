@@ -58,7 +58,8 @@ final class ComponentRegistryTests: XCTestCase {
     /// parameter, builds a fresh PRADA with those settings, and results and
     /// settings written before (a PRADA settings object) still read.
     func testDetectorsAreComponentsAndOldFilesStillRead() throws {
-        let registry = ComponentRegistry.shared
+        // The built-ins alone: other tests register test detectors in the shared registry.
+        let registry = ComponentRegistry(builtins: true)
         XCTAssertEqual(registry.names(.detector), ["prada"])
         let spec = try registry.resolvedSpec(ComponentSpec(parsing: "prada:delta=0.95"), kind: .detector)
         XCTAssertEqual(spec.parameters, ["delta": "0.95", "minimum-distances": "100", "test-every": "10",
@@ -238,7 +239,7 @@ final class ComponentRegistryTests: XCTestCase {
         XCTAssertEqual(result.queriesUsed["attacker"], 300)
         s.attack.strategy = try ComponentSpec(parsing: "random")
         XCTAssertThrowsError(try Experiment(settings: s).run()) { e in
-            XCTAssertTrue("\(e)".contains("lower the budget to at most \(result.splits.attackerPool)"), "\(e)")
+            XCTAssertTrue("\(e)".contains("lower the budget (attack.budget, --budget) to at most \(result.splits.attackerPool)"), "\(e)")
         }
     }
 }

@@ -109,12 +109,40 @@ final class ExperimentTests: XCTestCase {
         XCTAssertThrowsError(try RunDirectory.exact(a.url))
     }
 
+    /// A CSV of the user's runs out of the box: a test split carved out (no
+    /// official test set) and a budget of one query per pool input.
+    func testARecipeFitsACSVWithoutATestSet() throws {
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        var rng = RandomStream(seed: 5, purpose: .split)
+        var text = "x0,x1,x2,label\n"
+        for i in 0..<300 {
+            let c = i % 2
+            text += (0..<3).map { _ in String(format: "%.4f", Double(c) * 0.5 + rng.uniform() * 0.5) }.joined(separator: ",") + ",\(c)\n"
+        }
+        let csv = root.appendingPathComponent("blobs.csv").path
+        try text.write(toFile: csv, atomically: true, encoding: .utf8)
+        var s = ExperimentSettings.defaults(for: csv)
+        XCTAssertEqual([s.data.teacherFraction, s.data.validationFraction, s.data.poolFraction, s.data.testFraction], [0.45, 0.10, 0.25, 0.20])
+        XCTAssertEqual(s.attack.budget, 75, "one query per pool input: 300 · 0.25")
+        XCTAssertEqual(s.attack.queryBatch, 75)
+        s.teacher.training.epochs = 3
+        s.student.training.epochs = 3
+        let r = try Experiment(settings: s).run()
+        XCTAssertEqual(r.splits.test, 60)
+        XCTAssertEqual(r.splits.attackerPool, 75)
+        XCTAssertEqual(r.attack?.queriesSpent, 75)
+        // Fashion-MNIST's recipe is unchanged (official test set, 20,000-input pool).
+        let fashion = ExperimentSettings.defaults(for: "fashion-mnist")
+        XCTAssertEqual(fashion.attack.budget, 20_000)
+        XCTAssertEqual(fashion.data.poolFraction, 20.0 / 60)
+    }
+
     func testImpossibleSettingsFailBeforeTraining() {
         var s = quickSettings()
         s.attack.budget = 5_000
         XCTAssertThrowsError(try Experiment(settings: s).run()) { e in
             guard case .incompatible(component: "random", _)? = e as? AttackError else { return XCTFail("\(e)") }
-            XCTAssertTrue("\(e)".contains("lower the budget to at most 449"), "\(e)")
+            XCTAssertTrue("\(e)".contains("lower the budget (attack.budget, --budget) to at most 449"), "\(e)")
         }
         s = quickSettings(); s.student.training.selection = .bestValidation
         XCTAssertThrowsError(try Experiment(settings: s).run()) { XCTAssertTrue("\($0)".contains("selection 'last'")) }

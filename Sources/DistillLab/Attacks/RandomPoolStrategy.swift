@@ -13,7 +13,7 @@ public struct RandomPoolStrategy: QueryStrategy {
     public func check(_ context: AttackContext) throws {
         try context.validate(component: name)
         guard context.distinctBudget <= context.pool.rows else {
-            throw AttackError.incompatible(component: name, reason: "it needs \(context.distinctBudget) distinct pool inputs but the pool has \(context.pool.rows); lower the budget to at most \(context.pool.rows * context.repeats) or enlarge the pool fraction")
+            throw AttackError.incompatible(component: name, reason: "it needs \(context.distinctBudget) distinct pool inputs but the pool has \(context.pool.rows); lower the budget (attack.budget, --budget) to at most \(context.pool.rows * context.repeats) or enlarge the pool (data.poolFraction)")
         }
     }
 
