@@ -76,7 +76,16 @@ extension DistillLabCommand {
                 runner = try SweepRunner(definition: definition, folder: URL(fileURLWithPath: output), shard: shard, stealLocks: stealLocks)
             } catch let e as SweepError { throw CommandError(e.description) } catch let e as ConfigError { throw CommandError(e.description) }
             let points = runner.shardPoints
-            if !quiet { printError("sweep: \(points.count) of \(runner.manifest.points.count) points in shard \(runner.shard) → \(output)") }
+            if !quiet {
+                switch runner.installation {
+                case let .grown(added): printError("sweep: grew \(output) by \(added) point\(added == 1 ? "" : "s") to \(runner.manifest.points.count); finished points are kept, not rerun")
+                case let .part(of):
+                    let n = runner.manifest.points.count
+                    printError("sweep: \(n == 1 ? "this point is" : "these \(n) points are") part of the \(of)-point sweep in \(output) (it grew since); its manifest stays")
+                case .created, .same: break
+                }
+                printError("sweep: \(points.count) of \(runner.manifest.points.count) points in shard \(runner.shard) → \(output)")
+            }
             let progress = ProgressPrinter(enabled: !quiet, live: standardErrorIsTerminal)
             let summary = try runner.run { event in
                 guard !quiet else { return }

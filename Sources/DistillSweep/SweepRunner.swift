@@ -44,6 +44,8 @@ public final class SweepRunner {
     public let shard: Shard
     public let locks: PointLocks
     public let cache: FileExperimentCache
+    /// How this sweep met its folder (new, resumed, grown, or a part of a grown one).
+    public let installation: SweepManifest.Installation
 
     /// Checks the definition (expanding every point) and installs or checks `folder/sweep.json`.
     /// - Throws: `SweepError` (bad definition, folder holding another sweep).
@@ -51,7 +53,7 @@ public final class SweepRunner {
         manifest = SweepManifest(definition: definition, points: try definition.points())
         self.folder = folder
         self.shard = shard
-        try manifest.install(in: folder)
+        installation = try manifest.install(in: folder)
         locks = try PointLocks(sweepFolder: folder, stealLocks: stealLocks)
         cache = FileExperimentCache(folder: folder.appendingPathComponent("_cache"))
     }

@@ -83,7 +83,7 @@ public enum TextTeacherCache {
         if let cacheDirectory {
             let entry = entryURL(key: key, cacheDirectory: cacheDirectory)
             do {
-                if var (model, record) = try load(entry: entry, key: key, settings: settings) {
+                if case (let model, var record)? = try load(entry: entry, key: key, settings: settings) {
                     record.source = .cached
                     return (model, record)
                 }

@@ -119,6 +119,48 @@ final class SweepRunnerTests: SweepTestCase {
         XCTAssertNoThrow(try SweepRunner(definition: try definition(text), folder: out))
     }
 
+    /// A sweep grows: more values and seeds run only the new points; the
+    /// finished one is not rerun (its results byte for byte), its teacher
+    /// comes from the cache; the older definition is then a part of the
+    /// folder's sweep; changing a finished point's settings is refused.
+    func testASweepGrowsWithMoreSeedsAndValuesWithoutRerunningFinishedPoints() throws {
+        let out = root.appendingPathComponent("out")
+        let small = SweepTestCase.tinyBase + "sweep:\n  defense.responses: [[rounding:decimals=1]]\nseeds: [0]\n"
+        let first = try SweepRunner(definition: try definition(small), folder: out)
+        XCTAssertEqual(first.installation, .created)
+        XCTAssertEqual(try first.run().ran.count, 1)
+        let finished = first.manifest.points[0]
+        let resultsFile = first.runFolder(finished).appendingPathComponent(RunFiles.results)
+        let before = try Data(contentsOf: resultsFile)
+
+        let grown = try SweepRunner(definition: try definition(SweepTestCase.twoByTwo), folder: out)
+        XCTAssertEqual(grown.installation, .grown(added: 3))
+        XCTAssertTrue(grown.manifest.points.contains { $0.name == finished.name }, "the finished point keeps its name")
+        let summary = try grown.run()
+        XCTAssertEqual(summary.alreadyFinished, [finished.name])
+        XCTAssertEqual(summary.ran.count, 3)
+        XCTAssertEqual(try Data(contentsOf: resultsFile), before, "a finished point is not rerun")
+        XCTAssertEqual(grown.cache.teacherHits, 2, "seed 0's teacher comes from the first sweep's cache")
+        let manifest = try SweepManifest.read(from: out)
+        XCTAssertEqual(manifest.points.count, 4)
+        XCTAssertEqual(manifest.growths?.map { [$0.pointsBefore, $0.pointsAfter] }, [[1, 4]])
+        XCTAssertTrue(try SweepCollection.read(out).isComplete)
+
+        // The first definition is now a part of the folder's sweep: nothing to run, the manifest stays.
+        let part = try SweepRunner(definition: try definition(small), folder: out)
+        XCTAssertEqual(part.installation, .part(of: 4))
+        XCTAssertEqual(try part.run().alreadyFinished, [finished.name])
+        XCTAssertEqual(try SweepManifest.read(from: out).points.count, 4)
+        XCTAssertEqual(try SweepRunner(definition: try definition(SweepTestCase.twoByTwo), folder: out).installation, .same)
+
+        // Other settings for finished points is another sweep, not a growth.
+        let changed = SweepTestCase.twoByTwo.replacingOccurrences(of: "controls: 4", with: "controls: 5")
+        XCTAssertThrowsError(try SweepRunner(definition: try definition(changed), folder: out)) {
+            XCTAssertTrue("\($0)".contains("holds a different sweep") && "\($0)".contains("evaluation.controls is 5 here but 4 there"), "\($0)")
+        }
+        XCTAssertEqual(try SweepManifest.read(from: out).points.count, 4, "a refused sweep writes nothing")
+    }
+
     func testALiveLockIsRespectedAndAnotherSweepIsRefused() throws {
         let out = root.appendingPathComponent("out")
         let runner = try SweepRunner(definition: try definition(SweepTestCase.tinyBase + "seeds: [0, 1]\n"), folder: out)
