@@ -164,6 +164,35 @@ final class PredictionPoisoningTests: XCTestCase {
         }
     }
 
+    /// The derivation says the surrogate cannot change standard MAD's choice
+    /// (the least likely class). On a confident teacher's Float responses the
+    /// near-zero classes lie 1e-10 apart while the sums miss 1 by ~1e-7: the
+    /// oracle must rank by ‖ỹ − p‖², not let the s·Σy round-off pick among them.
+    func testTheSurrogateDoesNotChooseAmongNearZeroClasses() throws {
+        let k = 10, n = 300
+        let x = PoisoningFixtures.inputs(n, 5, seed: 11)
+        let p = PoisoningFixtures.responses(n, k, seed: 12)
+        let sums = (0..<n).map { abs(p.rowValues($0).map(Double.init).reduce(0, +) - 1) }
+        XCTAssertGreaterThan(sums.max()!, 1e-8, "the fixture's Float sums must miss 1 for this test to bite")
+        let leastLikely = (0..<n).map { r -> Int in
+            let v = p.rowValues(r)
+            return v.indices.min { v[$0] < v[$1] }!  // first index among exact ties
+        }
+        for seed in [1, 2, 3] as [UInt64] {
+            for variant in MADVariant.allCases {
+                let mad = try PredictionPoisoning(surrogate: PoisoningFixtures.model([5, 9, k], seed: seed), epsilon: 0.5, variant: variant)
+                let t = try mad.targets(queries: x, responses: p)
+                if variant == .standard {
+                    let chosen = (0..<n).map { Kernels.argmax(t.row($0), count: k) }
+                    XCTAssertEqual(chosen, leastLikely, "surrogate \(seed)")
+                } else {
+                    let reference = try PredictionPoisoning(surrogate: PoisoningFixtures.model([5, 9, k], seed: 99), epsilon: 0.5, variant: variant)
+                    XCTAssertEqual(t.values, try reference.targets(queries: x, responses: p).values, "surrogate \(seed), \(variant)")
+                }
+            }
+        }
+    }
+
     /// MAD-argmax: the target is the best mixture over all vertex sets containing
     /// the top class (brute force over the 2^(K−1) sets), and it keeps the top class.
     func testArgmaxOracleIsTheBestMixtureByBruteForce() throws {
