@@ -13,9 +13,7 @@ extension DistillLabCommand {
             With no options, runs the complete default experiment on the digits data shipped in Data/.
             `--dataset fashion-mnist` uses Debian's dataset-fashion-mnist package with the
             784-512-256-10 teacher, 784-64-10 students and a 20,000-query budget.
-            A CSV's features are used as they are unless --feature-scale or --normalize rescales
-            them; a run warns on standard error when they leave [0, 1] while the attack keeps its
-            queries there (jacobian, ood:source=noise).
+            A CSV's features are used as they are unless --feature-scale or --normalize rescales them; a run warns on standard error when they leave [0, 1] while the attack keeps its queries there (jacobian, ood:source=noise).
             """)
 
         @OptionGroup var common: CommonOptions
