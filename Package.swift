@@ -86,7 +86,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),  // SHA-256 cache keys
         ]),
         // Declarative YAML experiment files and key=value overrides.
-        .target(name: "DistillConfig", dependencies: ["DistillLab", "DistillNN", "DistillCore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "DistillConfig", dependencies: ["DistillLab", "DistillNN", "DistillCore", "DistillData", .product(name: "Yams", package: "Yams")]),
         // Sweeps: expansion, resumable sharded runs with shared baselines, collection into tables and SQLite.
         .target(name: "DistillSweep", dependencies: [
             "DistillLab", "DistillConfig", "DistillReport", "DistillNN", "DistillCore", "CSQLite3",
@@ -117,7 +117,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "DistillLabTests", dependencies: ["DistillLab", "DistillCore", "DistillData", "DistillNN", "DistillStats"]),
         .testTarget(name: "DistillLabCLITests", dependencies: ["DistillLab", "DistillNN"], exclude: ["Fixtures"]),
-        .testTarget(name: "DistillConfigTests", dependencies: ["DistillConfig", "DistillLab", "DistillNN"]),
+        .testTarget(name: "DistillConfigTests", dependencies: ["DistillConfig", "DistillLab", "DistillNN", "DistillData"]),
         .testTarget(name: "DistillSweepTests", dependencies: ["DistillSweep", "DistillLab", "DistillConfig", "DistillReport", "DistillCore"]),
     ]
 )

@@ -77,7 +77,7 @@ struct Overlay {
                !choice.values.contains(text) {
                 let near = nearest(text, in: choice.values).map { " (did you mean `\($0)`?)" } ?? ""
                 throw ConfigError(.invalidValue, source: user.origin?.source, line: user.origin?.line, column: user.origin?.column,
-                                  keyPath: format(path), problem: "\(QuotedInput.quote(text)) is not a valid \(key)\(near)",
+                                  keyPath: format(path), problem: "\(QuotedInput.quote(text)) is not a valid \(choice.noun)\(near)",
                                   fix: "choose one of " + list(choice.values))
             }
             return ConfigNode(.scalar(text, kind == .string ? .string : userKind), origin: user.origin)

@@ -2,6 +2,7 @@ import Foundation
 import Yams
 import DistillLab
 import DistillNN
+import DistillData
 
 /// An enumeration with associated values, and the YAML spellings it accepts.
 /// Swift encodes such a value as a one-key map, `{caseName: {parameters}}`;
@@ -48,11 +49,13 @@ public struct ConfigVariant: @unchecked Sendable {
 public struct ConfigChoice: Sendable {
     public var key: String
     public var values: [String]
+    /// What errors call the value ("'maybe' is not a valid normalisation"); the key by default.
+    public var noun: String
 
-    public init(key: String, values: [String]) { self.key = key; self.values = values }
+    public init(key: String, values: [String], noun: String? = nil) { self.key = key; self.values = values; self.noun = noun ?? key }
 
-    public init<T: CaseIterable & RawRepresentable>(key: String, _ type: T.Type) where T.RawValue == String {
-        self.init(key: key, values: T.allCases.map(\.rawValue))
+    public init<T: CaseIterable & RawRepresentable>(key: String, _ type: T.Type, noun: String? = nil) where T.RawValue == String {
+        self.init(key: key, values: T.allCases.map(\.rawValue), noun: noun)
     }
 }
 
@@ -95,6 +98,7 @@ extension ExperimentFile {
             ConfigChoice(key: "kind", OptimizerConfig.Kind.self),
             ConfigChoice(key: "initialization", WeightInitialization.self),
             ConfigChoice(key: "selection", ModelSelection.self),
+            ConfigChoice(key: "normalize", FeatureNormalization.self, noun: "normalisation"),
         ]
     }
 

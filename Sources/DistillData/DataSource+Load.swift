@@ -10,7 +10,7 @@ extension DataSource {
         case .digits:
             let dir = try DataDirectory.locate(environment: environment)
             let train = try Dataset.loadCSV((dir as NSString).appendingPathComponent(DataDirectory.markerFile),
-                                            labelColumn: "label", featureScale: 1.0 / 16.0, name: "digits",
+                                            labelColumn: "label", featureScale: rawValueScale, name: "digits",
                                             imageShape: ImageShape(height: 8, width: 8))
             return (train, nil)
         case .fashionMNIST:
@@ -26,6 +26,16 @@ extension DataSource {
             return try DataSource.loadIDXDirectory(path, name: name, classNames: nil, requireTest: false)
         case let .csv(path, column, scale):
             return (try Dataset.loadCSV(path, labelColumn: column, featureScale: scale), nil)
+        }
+    }
+
+    /// What `load` multiplies the file's values by: a CSV's `featureScale`, 1/16 for the
+    /// digits (pixels 0…16), 1/255 for IDX bytes (`Dataset.loadIDX`).
+    public var rawValueScale: Float {
+        switch self {
+        case .digits: return 1.0 / 16.0
+        case .fashionMNIST, .idxDirectory: return 1.0 / 255.0
+        case let .csv(_, _, scale): return scale
         }
     }
 

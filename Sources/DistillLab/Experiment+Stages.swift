@@ -10,19 +10,29 @@ struct TrainedModel {
     let result: ModelResult
 }
 
-/// The data of a run: the source's name and shape, and its splits.
+/// The data of a run: the source's name and shape, and its splits (normalised
+/// when the settings ask for it: every later stage, the oracle included, sees
+/// only the normalised features).
 struct RunData {
+    let source: DataSource
     let name: String
     let classes: Int
     let features: Int
     let splits: DataSplits
+    /// What `data.normalize` fitted on the teacher's training split (nil for `none`).
+    let normalizer: FeatureNormalizer?
 
     static func load(_ s: ExperimentSettings, onEvent: (ExperimentEvent) -> Void) throws -> RunData {
         onEvent(.stage("loading \(s.data.source)"))
         let source = try DataSource(parsing: s.data.source, labelColumn: s.data.labelColumn, featureScale: s.data.featureScale)
         let (train, officialTest) = try source.load()
-        let splits = try DataSplits.make(train: train, test: officialTest, fractions: s.data.fractions, seed: s.seed)
-        return RunData(name: source.name, classes: train.classCount, features: train.featureCount, splits: splits)
+        let raw = try DataSplits.make(train: train, test: officialTest, fractions: s.data.fractions, seed: s.seed)
+        // After splitting, so only the teacher's rows shape the parameters.
+        let (splits, normalizer) = raw.normalized(s.data.normalize)
+        if let normalizer {
+            onEvent(.stage("normalised every split (\(normalizer.method.rawValue)) with parameters fitted on the teacher's \(normalizer.fittedRows) training rows"))
+        }
+        return RunData(source: source, name: source.name, classes: train.classCount, features: train.featureCount, splits: splits, normalizer: normalizer)
     }
 }
 

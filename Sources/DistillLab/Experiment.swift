@@ -9,6 +9,8 @@ public enum ExperimentEvent {
     /// An epoch of `model` ("teacher", "student-soft", …) finished.
     case epoch(model: String, metrics: EpochMetrics, totalEpochs: Int)
     case modelDone(ModelResult)
+    /// A setting that probably spoils the run, with the fix (also in results.json's `warnings`).
+    case warning(String)
 }
 
 /// The experiment: train a teacher on its private split, serve it through an
@@ -58,8 +60,12 @@ public struct Experiment {
         let data = try RunData.load(s, onEvent: onEvent)
         // The attack's plan is checked before anything is written or trained.
         try Run(settings: s, splits: data.splits, writer: nil, onEvent: onEvent).checkAttack()
+        let warnings = [try Attack(strategy: s.attack.strategy, counters: s.attack.counters)
+            .inputRangeWarning(teacherTrain: data.splits.teacherTrain, normalize: s.data.normalize)].compactMap { $0 }
+        for w in warnings { onEvent(.warning(w)) }
         let environment = RunEnvironment.current(threads: s.threads, started: started)
-        let writer = try directory.map { try RunWriter(directory: $0, settings: s, environment: environment) }
+        let normalization = data.normalizer.map { NormalizationRecord($0, rawValueScale: data.source.rawValueScale) }
+        let writer = try directory.map { try RunWriter(directory: $0, settings: s, environment: environment, normalization: normalization) }
         let run = Run(settings: s, splits: data.splits, writer: writer, onEvent: onEvent)
 
         let teachers = try run.trainTeachers(cache: cache)                        // 1. teacher (or nasty teacher)
@@ -81,7 +87,8 @@ public struct Experiment {
             attack: AttackSummary(attack: ([s.attack.strategy] + s.attack.counters).map(\.description).joined(separator: " + "),
                                   queriesSpent: attacked.outcome.queriesSpent, collected: attacked.outcome.collected,
                                   kept: attacked.outcome.transfer.count, dropped: attacked.outcome.dropped.count,
-                                  notes: attacked.outcome.notes))
+                                  notes: attacked.outcome.notes),
+            warnings: warnings.isEmpty ? nil : warnings)
         // settings.json, written before the run, now also says which random streams it drew from.
         try writer?.finish(result: result, record: RunRecord(settings: s, environment: environment, streams: StreamLedger.current?.families),
                            models: [teachers.served] + attacked.students, evidence: ownership?.evidence ?? [])

@@ -41,12 +41,12 @@ public protocol ExperimentCache: AnyObject {
 }
 
 extension ExperimentSettings {
-    /// What determines the normally trained teacher: the data and its split
-    /// fractions, the seed (splits, initialisation, shuffle), the teacher's
+    /// What determines the normally trained teacher: the data, its split
+    /// fractions and its normalisation, the seed (splits, initialisation, shuffle), the teacher's
     /// architecture and training recipe, the BLAS thread count and kernels
     /// (float summation order) and the library version. Defenses, the attack, the
     /// students and the evaluation do not enter.
-    struct TeacherIdentity: Codable {
+    struct TeacherIdentity: Encodable {
         var version: String
         var seed: UInt64
         var threads: Int
@@ -55,12 +55,45 @@ extension ExperimentSettings {
         var blasCore: String
         var data: DataSettings
         var teacher: TeacherSettings
+
+        enum CodingKeys: String, CodingKey { case version, seed, threads, blasCore, data, teacher }
+
+        /// As the synthesized encoding, but `data.normalize` is written only when it is not
+        /// `none`: teachers cached before the setting existed keep their keys.
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(version, forKey: .version)
+            try c.encode(seed, forKey: .seed)
+            try c.encode(threads, forKey: .threads)
+            try c.encode(blasCore, forKey: .blasCore)
+            try c.encode(DataIdentity(data), forKey: .data)
+            try c.encode(teacher, forKey: .teacher)
+        }
+    }
+
+    /// `DataSettings` as teacher cache keys encode it (see `TeacherIdentity.encode(to:)`).
+    struct DataIdentity: Encodable {
+        let data: DataSettings
+        init(_ data: DataSettings) { self.data = data }
+
+        func encode(to encoder: Encoder) throws {
+            typealias Key = DataSettings.CodingKeys
+            var c = encoder.container(keyedBy: Key.self)
+            try c.encode(data.source, forKey: .source)
+            try c.encode(data.labelColumn, forKey: .labelColumn)
+            try c.encode(data.featureScale, forKey: .featureScale)
+            if data.normalize != .none { try c.encode(data.normalize, forKey: .normalize) }
+            try c.encode(data.teacherFraction, forKey: .teacherFraction)
+            try c.encode(data.validationFraction, forKey: .validationFraction)
+            try c.encode(data.poolFraction, forKey: .poolFraction)
+            try c.encode(data.testFraction, forKey: .testFraction)
+        }
     }
 
     /// What determines the undefended baseline: the teacher's identity plus
     /// the attack (budget, batch, strategy, counters) and the students'
     /// architecture and recipe.
-    struct BaselineIdentity: Codable {
+    struct BaselineIdentity: Encodable {
         var teacher: TeacherIdentity
         var attack: AttackSettings
         var student: StudentSettings

@@ -69,17 +69,20 @@ public struct ExperimentResult: Codable, Sendable, Equatable {
     public var attack: AttackSummary?
     /// The extraction detector's verdicts (nil without a detector).
     public var detection: DetectionOutcome?
+    /// Settings that probably spoil the run, each with its fix, as printed on
+    /// standard error (nil when there is none).
+    public var warnings: [String]?
 
     public init(dataset: String, classes: Int, features: Int, splits: SplitSizes, seed: UInt64, queryBudget: Int,
                 queriesUsed: [String: Int], teacher: ModelResult, students: [ModelResult], environment: RunEnvironment,
                 seconds: Double, defense: DefenseOutcome? = nil, undefendedBaseline: [ModelResult]? = nil,
                 defensiveImpact: [String: Double]? = nil, canaries: [CanaryOutcome]? = nil, detection: DetectionOutcome? = nil,
-                attack: AttackSummary? = nil) {
+                attack: AttackSummary? = nil, warnings: [String]? = nil) {
         self.dataset = dataset; self.classes = classes; self.features = features; self.splits = splits
         self.seed = seed; self.queryBudget = queryBudget; self.queriesUsed = queriesUsed; self.teacher = teacher
         self.students = students; self.environment = environment; self.seconds = seconds; self.defense = defense
         self.undefendedBaseline = undefendedBaseline; self.defensiveImpact = defensiveImpact
-        self.canaries = canaries; self.attack = attack; self.detection = detection
+        self.canaries = canaries; self.attack = attack; self.detection = detection; self.warnings = warnings
     }
 
     public func student(_ role: String) -> ModelResult? { students.first { $0.role == role } }

@@ -10,6 +10,10 @@ public struct DataSettings: Codable, Sendable, Equatable {
     public var labelColumn: String
     /// CSV only: multiplier applied to every feature.
     public var featureScale: Float
+    /// Per-feature rescaling fitted on the teacher's training split and applied to
+    /// every split (the oracle's input space is the rescaled one); `none` keeps the
+    /// features as loaded.
+    public var normalize: FeatureNormalization
     /// Fractions of the (train) data for each split; test is ignored when the
     /// source has an official test set.
     public var teacherFraction: Double
@@ -18,11 +22,30 @@ public struct DataSettings: Codable, Sendable, Equatable {
     public var testFraction: Double
 
     public init(source: String = "digits", labelColumn: String = "label", featureScale: Float = 1,
+                normalize: FeatureNormalization = .none,
                 teacherFraction: Double = 0.45, validationFraction: Double = 0.10,
                 poolFraction: Double = 0.25, testFraction: Double = 0.20) {
         self.source = source; self.labelColumn = labelColumn; self.featureScale = featureScale
+        self.normalize = normalize
         self.teacherFraction = teacherFraction; self.validationFraction = validationFraction
         self.poolFraction = poolFraction; self.testFraction = testFraction
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case source, labelColumn, featureScale, normalize, teacherFraction, validationFraction, poolFraction, testFraction
+    }
+
+    /// Reads `normalize` as `none` when absent: settings written before it existed.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        source = try c.decode(String.self, forKey: .source)
+        labelColumn = try c.decode(String.self, forKey: .labelColumn)
+        featureScale = try c.decode(Float.self, forKey: .featureScale)
+        normalize = try c.decodeIfPresent(FeatureNormalization.self, forKey: .normalize) ?? .none
+        teacherFraction = try c.decode(Double.self, forKey: .teacherFraction)
+        validationFraction = try c.decode(Double.self, forKey: .validationFraction)
+        poolFraction = try c.decode(Double.self, forKey: .poolFraction)
+        testFraction = try c.decode(Double.self, forKey: .testFraction)
     }
 
     public var fractions: SplitFractions {

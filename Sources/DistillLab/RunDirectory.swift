@@ -135,6 +135,9 @@ public enum RunFiles {
     public static let config = "config.yaml"
     /// One JSON line per epoch of every model.
     public static let metrics = "metrics.jsonl"
+    /// The per-feature normalisation fitted on the teacher's training split (`NormalizationRecord`),
+    /// only when `data.normalize` is not `none`.
+    public static let normalization = "normalization.json"
     /// The `ExperimentResult`; written last, so its presence means the run finished.
     public static let results = "results.json"
     /// Why a sweep point failed, one line; kept beside the partial logs (absent for a finished run).

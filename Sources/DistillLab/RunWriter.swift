@@ -3,7 +3,8 @@ import DistillCore
 import DistillNN
 
 /// The one writer of a run folder. When the run starts it writes the record of
-/// what will run (settings.json, config.yaml); while models train it appends
+/// what will run (settings.json, config.yaml, and normalization.json when the
+/// features are normalised); while models train it appends
 /// their epoch lines (metrics.jsonl); everything else it writes once the last
 /// stage is done, results.json last so its presence means the run finished.
 /// The stages never touch the folder.
@@ -11,10 +12,13 @@ final class RunWriter {
     let directory: RunDirectory
     private let metrics: JSONLinesWriter
 
-    /// Writes settings.json and config.yaml (rerunnable with `--config`) and opens metrics.jsonl.
-    init(directory: RunDirectory, settings: ExperimentSettings, environment: RunEnvironment) throws {
+    /// Writes settings.json and config.yaml (rerunnable with `--config`), the fitted
+    /// normalisation if any, and opens metrics.jsonl.
+    init(directory: RunDirectory, settings: ExperimentSettings, environment: RunEnvironment,
+         normalization: NormalizationRecord? = nil) throws {
         try directory.writeJSON(RunRecord(settings: settings, environment: environment), to: RunFiles.settings)
         try directory.write(Data(directory.renderSettings(settings).utf8), to: RunFiles.config)
+        if let normalization { try directory.writeJSON(normalization, to: RunFiles.normalization) }
         metrics = try JSONLinesWriter(url: directory.file(RunFiles.metrics))
         self.directory = directory
     }

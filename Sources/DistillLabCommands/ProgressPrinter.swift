@@ -2,7 +2,7 @@ import Foundation
 import DistillLab
 
 /// Progress on standard error: a live line per epoch on a terminal, one line
-/// per finished model otherwise, nothing with --quiet.
+/// per finished model otherwise, nothing with --quiet but warnings.
 final class ProgressPrinter {
     let enabled: Bool
     let live: Bool
@@ -11,8 +11,16 @@ final class ProgressPrinter {
     init(enabled: Bool, live: Bool) { self.enabled = enabled; self.live = live }
 
     func handle(_ event: ExperimentEvent) {
+        // A warning names a setting that probably spoils the results: --quiet does not hide it.
+        if case let .warning(text) = event {
+            closeLine()
+            printError("warning: \(text)")
+            return
+        }
         guard enabled else { return }
         switch event {
+        case .warning:
+            return  // printed above
         case let .stage(text):
             closeLine()
             printError("• \(text)")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import DistillLab
 import DistillNN
+import DistillData
 import DistillConfig
 
 extension DistillLabCommand {
@@ -12,6 +13,7 @@ extension DistillLabCommand {
             With no options, runs the complete default experiment on the digits data shipped in Data/.
             `--dataset fashion-mnist` uses Debian's dataset-fashion-mnist package with the
             784-512-256-10 teacher, 784-64-10 students and a 20,000-query budget.
+            A CSV's features are used as they are unless --feature-scale or --normalize rescales them; a run warns on standard error when they leave [0, 1] while the attack keeps its queries there (jacobian, ood:source=noise).
             """)
 
         @OptionGroup var common: CommonOptions
@@ -28,8 +30,12 @@ extension DistillLabCommand {
         var dataset = "digits"
         @Option(help: "CSV only: name of the label column.")
         var labelColumn = "label"
-        @Option(help: "CSV only: multiply every feature by this.")
+        @Option(help: "CSV only: multiply every feature by this (one factor for all; --normalize scales each feature).")
         var featureScale: Float = 1
+        @Option(help: ArgumentHelp(
+            "Rescale each feature, fitted on the teacher's training split only and applied to every split (the oracle's inputs too): none (default), minmax (the teacher split's range to [0, 1]) or standardize (zero mean, unit variance). Features of very different scales (e.g. scikit-learn's breast cancer) need it. Also applies on top of --config (data.normalize).",
+            valueName: "none|minmax|standardize"))
+        var normalize: FeatureNormalization?
         @Option(help: "Seed for every random stream (splits, init, shuffles, attack).")
         var seed: UInt64 = 0
 
@@ -157,6 +163,7 @@ extension DistillLabCommand {
                 s.student.training.schedule = sc == .step ? .step(everyEpochs: max(1, s.student.training.epochs / 3), gamma: 0.1) : value
             }
             if let sel = teacherSelection { s.teacher.training.selection = sel }
+            if let n = normalize { s.data.normalize = n }
             if let b = budget { s.attack.budget = b }
             if let t = temperature { s.student.temperature = t }
             if let a = alpha { s.student.alpha = a }
@@ -203,3 +210,4 @@ extension DistillLabCommand {
 
 extension OptimizerConfig.Kind: ExpressibleByArgument {}
 extension ModelSelection: ExpressibleByArgument {}
+extension FeatureNormalization: ExpressibleByArgument {}

@@ -30,6 +30,20 @@ final class ConfigErrorTests: XCTestCase {
         XCTAssertTrue(e.description.contains("top-level keys: seed, threads, data, teacher, student, attack, defense, evaluation"), e.description)
     }
 
+    /// `data.normalize` takes one of three words; anything else is one error naming the key and the choices.
+    func testNormalizeTakesOneOfItsWords() throws {
+        let e = try XCTUnwrap(error("data:\n  normalize: maybe\n"))
+        XCTAssertEqual(e.kind, .invalidValue)
+        XCTAssertEqual(e.keyPath, "data.normalize")
+        XCTAssertEqual(e.line, 2)
+        XCTAssertEqual(e.description, "exp.yaml:2:14: `data.normalize`: 'maybe' is not a valid normalisation; choose one of none, minmax, standardize")
+        let o = try XCTUnwrap(error("", overrides: ["data.normalize=minmx"]))
+        XCTAssertEqual(o.keyPath, "data.normalize")
+        XCTAssertTrue(o.description.contains("did you mean `minmax`?"), o.description)
+        XCTAssertTrue(o.description.contains("choose one of none, minmax, standardize"), o.description)
+        XCTAssertEqual(error("data: {normalize: 1}")?.keyPath, "data.normalize")
+    }
+
     func testUnknownNestedKeySuggestsTheNearest() throws {
         let e = try XCTUnwrap(error("""
         teacher:

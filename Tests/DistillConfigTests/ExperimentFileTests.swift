@@ -23,6 +23,24 @@ final class ExperimentFileTests: XCTestCase {
         }
     }
 
+    /// `data.normalize` from a file, an override and a rendered config.yaml; absent = none.
+    func testNormalizeFromFileOverrideAndRenderedConfig() throws {
+        XCTAssertEqual(try ExperimentFile.parse("seed: 1\n").data.normalize, .none)
+        let file = try ExperimentFile.parse("data:\n  normalize: standardize\n")
+        XCTAssertEqual(file.data.normalize, .standardize)
+        let overridden = try ExperimentFile.parse("data:\n  normalize: standardize\n", overrides: ["data.normalize=minmax"])
+        XCTAssertEqual(overridden.data.normalize, .minmax)
+        XCTAssertEqual(try ExperimentFile.apply(["data.normalize=standardize"], to: ExperimentSettings.defaults(for: "digits")).data.normalize,
+                       .standardize)
+        let text = ExperimentFile.yaml(for: overridden)
+        XCTAssertTrue(text.contains("  normalize: minmax\n"), text)
+        XCTAssertEqual(try ExperimentFile.parse(text), overridden)
+        // `none` is written out too, and reads back as the word, not as null.
+        let plain = ExperimentSettings.defaults(for: "digits")
+        XCTAssertTrue(ExperimentFile.yaml(for: plain).contains("  normalize: none\n"))
+        XCTAssertEqual(try ExperimentFile.parse(ExperimentFile.yaml(for: plain)), plain)
+    }
+
     func testFullFileGivesExactlyItsSettings() throws {
         let text = """
         seed: 7

@@ -152,6 +152,52 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertLessThan(o.stderr.utf8.count, 1_000, String(o.stderr.prefix(500)))
     }
 
+    /// A CSV of two features of scale ~1000 and one of ~0.001 (the label's).
+    func writeUnscaledCSV() throws -> String {
+        var text = "area,perimeter,smoothness,label\n"
+        for i in 0..<200 {
+            let label = i % 5 < 3 ? 0 : 1
+            text += "\(900 + (i * 37) % 400),\(500 + (i * 53) % 300),\(Double(label) * 0.001 + Double(i % 7) * 0.00002),\(label)\n"
+        }
+        let csv = root.appendingPathComponent("cells.csv")
+        try text.write(to: csv, atomically: true, encoding: .utf8)
+        return csv.path
+    }
+
+    /// `--normalize` reaches the run (settings.json, normalization.json); a bad word is one
+    /// error listing the choices; the [0, 1] warning is one stderr line, also with --quiet.
+    func testNormalizeFlagAndTheInputRangeWarning() throws {
+        let csv = try writeUnscaledCSV()
+        // Adam: SGD at the recipe's rate diverges on the unscaled features.
+        let quick = ["--teacher-hidden", "16", "--student-hidden", "8", "--teacher-epochs", "2", "--student-epochs", "1",
+                     "--optimizer", "adam", "--teacher-lr", "0.01", "--student-lr", "0.01"]
+        let r = try DistillLabBinary.run(["train", "--dataset", csv, "--normalize", "minmax", "--attack", "jacobian:seed-size=10,rounds=1",
+                                          "--output", root.path, "--run-name", "minmax", "-q"] + quick)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, "", "minmax puts the teacher's features in [0, 1]: no warning")
+        let dir = root.appendingPathComponent("minmax")
+        let record = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: dir.appendingPathComponent("settings.json")))
+        XCTAssertEqual(record.settings.data.normalize, .minmax)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("normalization.json").path))
+        XCTAssertTrue(try String(contentsOf: dir.appendingPathComponent("config.yaml"), encoding: .utf8).contains("normalize: minmax"))
+
+        let warned = try DistillLabBinary.run(["train", "--dataset", csv, "--attack", "jacobian:seed-size=10,rounds=1",
+                                               "--output", root.path, "--run-name", "raw", "-q"] + quick)
+        XCTAssertEqual(warned.status, 0, warned.stderr)
+        let lines = warned.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, warned.stderr)
+        XCTAssertTrue(warned.stderr.hasPrefix("warning: the teacher's training features span ["), warned.stderr)
+        XCTAssertTrue(warned.stderr.contains("`jacobian` keeps its queries in [0, 1]") && warned.stderr.contains("data.normalize: minmax")
+                      && warned.stderr.contains("--feature-scale"), warned.stderr)
+        let result = try JSONDecoder().decode(ExperimentResult.self, from: Data(contentsOf: root.appendingPathComponent("raw/results.json")))
+        XCTAssertEqual(result.warnings, [String(lines[0].dropFirst("warning: ".count))])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root.appendingPathComponent("raw/normalization.json").path))
+
+        try assertFails(["train", "--dataset", csv, "--normalize", "maybe"], mentioning: ["--normalize", "none", "minmax", "standardize"])
+        let help = try DistillLabBinary.run(["train", "--help"])
+        XCTAssertTrue(help.stdout.contains("--normalize <none|minmax|standardize>"), help.stdout)
+    }
+
     func testDivergenceStopsWithAMessage() throws {
         try assertFails(["train", "--teacher-lr", "100000", "--schedule", "constant"], mentioning: ["diverged", "learning rate"])
         // The incomplete run folder is reported and holds no results.json.

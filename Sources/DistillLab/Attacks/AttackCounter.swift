@@ -13,6 +13,9 @@ public protocol AttackCounter {
     func wrap(_ channel: QueryChannel) throws -> QueryChannel
     /// Post-processes the collected transfer set (filters, relabels).
     func refine(_ transfer: TransferSet, context: AttackContext, rng: inout RandomStream) throws -> CounterReport
+    /// The range the counter keeps the inputs it sends in (as `QueryStrategy.inputRange`);
+    /// default nil (no built-in counter changes inputs).
+    var inputRange: ClosedRange<Float>? { get }
 }
 
 /// A counter's output: the transfer set it passes on and what it did.
@@ -27,6 +30,7 @@ public struct CounterReport {
 }
 
 extension AttackCounter {
+    public var inputRange: ClosedRange<Float>? { nil }
     public func wrap(_ channel: QueryChannel) throws -> QueryChannel { channel }
     public func refine(_ transfer: TransferSet, context: AttackContext, rng: inout RandomStream) throws -> CounterReport {
         CounterReport(transfer: transfer)

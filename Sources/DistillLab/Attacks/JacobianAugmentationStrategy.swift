@@ -31,6 +31,8 @@ public struct JacobianAugmentationStrategy: QueryStrategy {
     /// Augmentation rounds at most.
     public var rounds: Int
     public var name: String { "jacobian" }
+    /// Every augmentation step clips to [0, 1] (Papernot's image inputs).
+    public var inputRange: ClosedRange<Float>? { 0...1 }
 
     public init(seedSize: Int = 50, lambda: Float = 0.1, tau: Int = 0, rounds: Int = 16) {
         self.seedSize = seedSize; self.lambda = lambda; self.tau = tau; self.rounds = rounds

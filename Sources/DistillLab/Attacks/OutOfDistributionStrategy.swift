@@ -24,6 +24,11 @@ public struct OutOfDistributionStrategy: QueryStrategy {
     public var source: Source
     public var resize: ImageResize.Method
     public var name: String { "ood" }
+    /// Noise is drawn in [0, 1]; another dataset's rows are taken as they are.
+    public var inputRange: ClosedRange<Float>? {
+        if case .noise = source { return 0...1 }
+        return nil
+    }
 
     public init(source: Source, resize: ImageResize.Method = .area) {
         self.source = source; self.resize = resize

@@ -22,10 +22,16 @@ public protocol QueryStrategy {
     /// image shapes, …); `collect` calls it, and a run calls it before it trains
     /// anything. Default: the context's own checks.
     func check(_ context: AttackContext) throws
+    /// The range the strategy keeps its inputs in (clips or draws them inside it),
+    /// which assumes the teacher's features lie there too; a run warns when they
+    /// do not. Nil when its queries are rows of data (the pool, another dataset).
+    /// Default: nil.
+    var inputRange: ClosedRange<Float>? { get }
 }
 
 extension QueryStrategy {
     public func check(_ context: AttackContext) throws { try context.validate(component: name) }
+    public var inputRange: ClosedRange<Float>? { nil }
 }
 
 /// A strategy's transfer set with what it wants recorded.

@@ -10,6 +10,8 @@ public struct InputJitter: AttackCounter {
     public var name: String { "input-jitter" }
     public var sigma: Float
     public var seed: UInt64
+    /// Jittered queries are clipped to [0, 1]: a run warns when the teacher's features leave it.
+    public var inputRange: ClosedRange<Float>? { 0...1 }
 
     static let sigmaParameter = Parameter<Double>("sigma", default: 0.01, "noise standard deviation", range: .positive)
     static let seedParameter = Parameter<Int>("seed", default: 0, "seed of the jitter's own stream", range: .atLeast(0))
