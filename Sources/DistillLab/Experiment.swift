@@ -132,16 +132,27 @@ extension RunEnvironment {
     /// The commit of the checkout the data folder lives in, if any (read from .git, no subprocess).
     static func gitCommit() -> String? {
         guard let data = try? DataDirectory.locate() else { return nil }
-        let git = URL(fileURLWithPath: data).deletingLastPathComponent().appendingPathComponent(".git")
-        guard let head = try? String(contentsOf: git.appendingPathComponent("HEAD"), encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines) else { return nil }
+        return gitCommit(checkout: URL(fileURLWithPath: data).deletingLastPathComponent())
+    }
+
+    /// The commit checked out at `root`: a `.git` folder, or a worktree's `.git` file.
+    static func gitCommit(checkout root: URL) -> String? {
+        func read(_ url: URL) -> String? {
+            (try? String(contentsOf: url, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        // In a worktree (or submodule) `.git` is a file `gitdir: PATH`; the refs live in its `commondir`.
+        func resolve(_ path: String, in folder: URL) -> URL {
+            path.hasPrefix("/") ? URL(fileURLWithPath: path) : folder.appendingPathComponent(path).standardizedFileURL
+        }
+        var git = root.appendingPathComponent(".git")
+        if let pointer = read(git), pointer.hasPrefix("gitdir: ") { git = resolve(String(pointer.dropFirst(8)), in: root) }
+        let common = read(git.appendingPathComponent("commondir")).map { resolve($0, in: git) } ?? git
+        guard let head = read(git.appendingPathComponent("HEAD")) else { return nil }
         guard head.hasPrefix("ref: ") else { return head }
         let ref = String(head.dropFirst(5))
-        if let sha = try? String(contentsOf: git.appendingPathComponent(ref), encoding: .utf8) {
-            return sha.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        if let sha = read(git.appendingPathComponent(ref)) ?? read(common.appendingPathComponent(ref)) { return sha }
         // Packed refs.
-        guard let packed = try? String(contentsOf: git.appendingPathComponent("packed-refs"), encoding: .utf8) else { return nil }
+        guard let packed = read(common.appendingPathComponent("packed-refs")) else { return nil }
         return packed.split(separator: "\n").first { $0.hasSuffix(" " + ref) }.map { String($0.prefix(40)) }
     }
 }
