@@ -62,14 +62,19 @@ public struct SweepManifest: Codable, Sendable, Equatable {
     /// rerun); an older definition of a grown sweep runs its part. Anything
     /// else is another sweep and is refused. The BLAS thread count and kernels
     /// must match: results depend on both, so one folder never mixes them.
-    /// Serialised by an flock on `DIR/.sweep.lock`, so two growing shards
+    /// Serialised by an flock on `DIR/_locks/.manifest`, so two growing shards
     /// cannot drop each other's points.
     /// - Throws: `SweepError` naming the first difference and the fix.
     @discardableResult
     public func install(in folder: URL) throws -> Installation {
         // One sentence ("Read-only file system"), not Foundation's NSCocoaErrorDomain dump.
         do { try RunDirectory.createFolder(folder) } catch let e as ExperimentError { throw SweepError(e.description) }
-        let lockPath = folder.appendingPathComponent(".sweep.lock").path
+        // Beside the point locks' `.claim`, so the folder holds only the sweep's own entries.
+        let lockFolder = folder.appendingPathComponent("_locks")
+        do { try FileManager.default.createDirectory(at: lockFolder, withIntermediateDirectories: true) } catch {
+            throw SweepError("cannot create the lock folder \(lockFolder.path): \(ExperimentError.reason(error)); choose a writable --output")
+        }
+        let lockPath = lockFolder.appendingPathComponent(".manifest").path
         let fd = open(lockPath, O_RDWR | O_CREAT, 0o644)
         guard fd >= 0 else { throw SweepError("cannot open \(lockPath): \(String(cString: strerror(errno))); check the folder's permissions") }
         defer { close(fd) }
