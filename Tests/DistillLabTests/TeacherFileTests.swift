@@ -62,6 +62,7 @@ final class TeacherFileTests: XCTestCase {
     func testATeacherSavedByARunServesExactlyAsItDidAndTheStudentsRepeat() throws {
         var s = tiny()
         s.defense.responses = [try ComponentSpec(parsing: "adaptive-misinformation:epochs=1"), try ComponentSpec(parsing: "keyed-canary:rate=0.05")]
+        s.data.normalize = .standardize  // both runs fit it on the same teacher split: the teacher sees what it trained on
         let (first, a) = try run(s, "trained")
         let trainedTeacher = a!.file("teacher.safetensors")
 
