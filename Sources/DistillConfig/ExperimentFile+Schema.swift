@@ -76,6 +76,7 @@ extension ExperimentFile {
         s.defense.responses = [DefenseSpec(name: "example")]
         s.attack.counters = [AttackSpec(name: "example")]
         s.evaluation.detector = ComponentSpec(name: "prada")
+        s.teacher.file = "runs/RUN/teacher.safetensors"
         return s
     }
 

@@ -15,6 +15,7 @@ import DistillLab
 /// data: {source: fashion-mnist}          # picks the Fashion-MNIST recipe
 /// teacher:
 ///   hidden: [512, 256]
+///   # file: runs/RUN/teacher.safetensors   # or serve a trained MLP (its widths come from the file)
 ///   training:
 ///     epochs: 20
 ///     optimizer: {kind: adam, learningRate: 0.001, nesterov: false}

@@ -48,7 +48,8 @@ extension SafeTensors {
         var end: Int
     }
 
-    static func decode(_ data: Data, source: String) throws -> (tensors: [String: SafeTensor], metadata: [String: String]) {
+    /// Decodes safetensors bytes read from `source` (a path, named in errors); see ``decode(_:)``.
+    public static func decode(_ data: Data, source: String) throws -> (tensors: [String: SafeTensor], metadata: [String: String]) {
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             try decode(raw, source: source)
         }
@@ -68,7 +69,21 @@ extension SafeTensors {
         let n = Int(headerLength)
         let headerBytes = UnsafeRawBufferPointer(rebasing: raw[8 ..< 8 + n])
         let buffer = UnsafeRawBufferPointer(rebasing: raw[(8 + n)...])
+        let (entries, metadata) = try parseHeader(headerBytes, bufferLength: buffer.count, source: source)
 
+        var tensors: [String: SafeTensor] = [:]
+        tensors.reserveCapacity(entries.count)
+        for entry in entries {
+            let bytes = UnsafeRawBufferPointer(rebasing: buffer[entry.begin ..< entry.end])
+            tensors[entry.name] = SafeTensor(shape: entry.shape, values: convert(bytes, dtype: entry.dtype))
+        }
+        return (tensors, metadata)
+    }
+
+    /// The header's entries and metadata, validated against a data buffer of
+    /// `bufferLength` bytes (names, dtypes, shapes, offsets, exact coverage).
+    private static func parseHeader(_ headerBytes: UnsafeRawBufferPointer, bufferLength: Int,
+                                    source: String) throws -> (entries: [Entry], metadata: [String: String]) {
         // UTF-8 first, so the JSON parser can slice strings out of valid bytes.
         let invalidUTF8 = transcode(headerBytes.makeIterator(), from: UTF8.self, to: UTF32.self,
                                     stoppingOnError: true, into: { _ in })
@@ -96,17 +111,64 @@ extension SafeTensors {
             if name == "__metadata__" {
                 metadata = try parseMetadata(value, source: source)
             } else {
-                entries.append(try parseEntry(name: name, value: value, bufferLength: buffer.count, source: source))
+                entries.append(try parseEntry(name: name, value: value, bufferLength: bufferLength, source: source))
             }
         }
-        try checkCoverage(entries, bufferLength: buffer.count, source: source)
+        try checkCoverage(entries, bufferLength: bufferLength, source: source)
+        return (entries, metadata)
+    }
 
-        var tensors: [String: SafeTensor] = [:]
-        tensors.reserveCapacity(entries.count)
-        for entry in entries {
-            let bytes = UnsafeRawBufferPointer(rebasing: buffer[entry.begin ..< entry.end])
-            tensors[entry.name] = SafeTensor(shape: entry.shape, values: convert(bytes, dtype: entry.dtype))
+    /// A tensor as the header describes it, before its data is read.
+    public struct TensorInfo: Equatable, Sendable {
+        public var dtype: DType
+        public var shape: [Int]
+    }
+
+    /// Reads and validates only the header of a safetensors file: every check
+    /// of ``decode(_:)`` except the conversion of the data, against the file's
+    /// size. Cheap for any file size, so a caller can refuse a model by its
+    /// shapes before reading gigabytes.
+    /// - Returns: each tensor's dtype and shape by name, and the `__metadata__` strings.
+    /// - Throws: ``SafeTensorsError/io(path:operation:detail:)`` if the file cannot be
+    ///   opened or read, else the ``SafeTensorsError`` describing the first problem.
+    public static func readHeader(from url: URL) throws -> (tensors: [String: TensorInfo], metadata: [String: String]) {
+        let source = url.path
+        func ioError(_ error: Error) -> SafeTensorsError {
+            let reason = FileManager.default.fileExists(atPath: url.path)
+                ? "\(error.localizedDescription) Check the file's permissions."
+                : "no such file. Check the path."
+            return SafeTensorsError.io(path: url.path, operation: "reading", detail: reason)
         }
+        let handle: FileHandle
+        let fileSize: Int
+        do {
+            handle = try FileHandle(forReadingFrom: url)
+            fileSize = Int(try handle.seekToEnd())
+            try handle.seek(toOffset: 0)
+        } catch { throw ioError(error) }
+        defer { try? handle.close() }
+        let prefix: Data
+        do { prefix = try handle.read(upToCount: 8) ?? Data() } catch { throw ioError(error) }
+        guard prefix.count == 8 else { throw SafeTensorsError.fileTooShort(source: source, byteCount: fileSize) }
+        let headerLength = prefix.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard headerLength <= UInt64(maximumHeaderLength) else {
+            throw SafeTensorsError.headerTooLarge(source: source, headerLength: headerLength, limit: maximumHeaderLength)
+        }
+        guard headerLength <= UInt64(fileSize - 8) else {
+            throw SafeTensorsError.headerLengthExceedsFile(source: source, headerLength: headerLength, bytesAfterPrefix: fileSize - 8)
+        }
+        let n = Int(headerLength)
+        let header: Data
+        do { header = try handle.read(upToCount: n) ?? Data() } catch { throw ioError(error) }
+        // The file shrank while being read: the header claims more than is there.
+        guard header.count == n else {
+            throw SafeTensorsError.headerLengthExceedsFile(source: source, headerLength: headerLength, bytesAfterPrefix: header.count)
+        }
+        let (entries, metadata) = try header.withUnsafeBytes { bytes in
+            try parseHeader(bytes, bufferLength: fileSize - 8 - n, source: source)
+        }
+        var tensors: [String: TensorInfo] = [:]
+        for entry in entries { tensors[entry.name] = TensorInfo(dtype: entry.dtype, shape: entry.shape) }
         return (tensors, metadata)
     }
 

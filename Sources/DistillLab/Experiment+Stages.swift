@@ -50,8 +50,9 @@ extension Run {
 
     func trainTeachers(cache: ExperimentCache?) throws -> Teachers {
         let s = settings
-        let normal = try cached(cache?.teacher, cache?.storeTeacher, key: s.teacherCacheKey, what: "teacher",
-                                streams: [.teacherInit, .teacherShuffle]) {
+        // A loaded teacher bypasses the teacher cache: it is neither trained nor keyed by the recipe.
+        let normal = try loadedTeacher.map(served) ?? cached(cache?.teacher, cache?.storeTeacher, key: s.teacherCacheKey, what: "teacher",
+                                                             streams: [.teacherInit, .teacherShuffle]) {
             [try trainTeacher()]
         }[0]
         let served = try s.defense.nastyTeacher.map { try trainNastyTeacher(adversary: normal.model, settings: $0) } ?? normal
@@ -126,7 +127,8 @@ extension Run {
         guard !s.defense.isEmpty && s.evaluation.undefendedBaseline else { return nil }
         let baseTeacher = teachers.normal.model
         let baseOracle = Oracle(teacher: baseTeacher, defenseStream: RandomStream(seed: s.seed, purpose: .defense))
-        let base = try cached(cache?.baseline, cache?.storeBaseline, key: s.baselineCacheKey, what: "undefended baseline",
+        let key = s.baselineCacheKey(teacherFileSHA256: loadedTeacher?.file.sha256)
+        let base = try cached(cache?.baseline, cache?.storeBaseline, key: key, what: "undefended baseline",
                               streams: [.attack, .defense, .studentInit, .studentShuffle]) {
             let transfer = try attack(baseOracle, label: " (undefended baseline)").transfer
             return try distillStudents(from: transfer, teacherTest: baseTeacher.predictions(splits.test.features), baseline: true)

@@ -57,16 +57,23 @@ public struct Experiment {
         BLAS.threads = s.threads
         defer { BLAS.threads = previousThreads }
 
+        // A teacher file's header is checked before the data is loaded, its widths against the data after.
+        let teacherHeader = try s.teacher.file.map { try LoadedTeacher.inspect($0) }
         let data = try RunData.load(s, onEvent: onEvent)
+        try teacherHeader?.check(features: data.features, classes: data.classes, dataName: data.name, hidden: s.teacher.hidden,
+                                 recipeHidden: ExperimentSettings.defaults(for: s.data.source).teacher.hidden)
         // The attack's plan is checked before anything is written or trained.
         try Run(settings: s, splits: data.splits, writer: nil, onEvent: onEvent).checkAttack()
         let warnings = [try Attack(strategy: s.attack.strategy, counters: s.attack.counters)
             .inputRangeWarning(teacherTrain: data.splits.teacherTrain, normalize: s.data.normalize)].compactMap { $0 }
         for w in warnings { onEvent(.warning(w)) }
+        let loaded = try teacherHeader.map { try LoadedTeacher.load($0) }
         let environment = RunEnvironment.current(threads: s.threads, started: started)
         let normalization = data.normalizer.map { NormalizationRecord($0, rawValueScale: data.source.rawValueScale) }
-        let writer = try directory.map { try RunWriter(directory: $0, settings: s, environment: environment, normalization: normalization) }
-        let run = Run(settings: s, splits: data.splits, writer: writer, onEvent: onEvent)
+        let writer = try directory.map {
+            try RunWriter(directory: $0, settings: s, environment: environment, normalization: normalization, teacherFile: loaded?.file)
+        }
+        let run = Run(settings: s, splits: data.splits, writer: writer, onEvent: onEvent, loadedTeacher: loaded)
 
         let teachers = try run.trainTeachers(cache: cache)                        // 1. teacher (or nasty teacher)
         let defended = try run.defend(teachers)                                   // 2. defended oracle, honest users' cost
@@ -90,7 +97,8 @@ public struct Experiment {
                                   notes: attacked.outcome.notes),
             warnings: warnings.isEmpty ? nil : warnings)
         // settings.json, written before the run, now also says which random streams it drew from.
-        try writer?.finish(result: result, record: RunRecord(settings: s, environment: environment, streams: StreamLedger.current?.families),
+        try writer?.finish(result: result, record: RunRecord(settings: s, environment: environment, streams: StreamLedger.current?.families,
+                                                             teacherFile: loaded?.file),
                            models: [teachers.served] + attacked.students, evidence: ownership?.evidence ?? [])
         return result
     }
@@ -103,9 +111,12 @@ public struct RunRecord: Codable, Sendable, Equatable {
     /// The random streams the run drew from (`StreamPurpose.family`, catalogue
     /// order); absent while the run is unfinished.
     public var streams: [String]?
+    /// The teacher file the run served (`teacher.file`): path, SHA-256 and the
+    /// architecture read from it; absent when the teacher was trained.
+    public var teacherFile: TeacherFile?
 
-    public init(settings: ExperimentSettings, environment: RunEnvironment, streams: [String]? = nil) {
-        self.settings = settings; self.environment = environment; self.streams = streams
+    public init(settings: ExperimentSettings, environment: RunEnvironment, streams: [String]? = nil, teacherFile: TeacherFile? = nil) {
+        self.settings = settings; self.environment = environment; self.streams = streams; self.teacherFile = teacherFile
     }
 }
 

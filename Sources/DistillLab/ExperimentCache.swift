@@ -46,6 +46,11 @@ extension ExperimentSettings {
     /// architecture and training recipe, the BLAS thread count and kernels
     /// (float summation order) and the library version. Defenses, the attack, the
     /// students and the evaluation do not enter.
+    ///
+    /// A teacher loaded from `teacher.file` is identified by the SHA-256 of
+    /// the file's bytes instead of the recipe: the same bytes under another
+    /// path share a baseline, other bytes under the same path never do, and
+    /// no loaded teacher's key equals a trained one's.
     struct TeacherIdentity: Encodable {
         var version: String
         var seed: UInt64
@@ -54,9 +59,13 @@ extension ExperimentSettings {
         /// shard on another CPU must not reuse this teacher.
         var blasCore: String
         var data: DataSettings
-        var teacher: TeacherSettings
+        /// A trained teacher's recipe (nil for a loaded one), encoded as before when set,
+        /// so keys of trained teachers are unchanged.
+        var teacher: TeacherSettings?
+        /// A loaded teacher's file hash (absent for a trained one).
+        var teacherFileSHA256: String?
 
-        enum CodingKeys: String, CodingKey { case version, seed, threads, blasCore, data, teacher }
+        enum CodingKeys: String, CodingKey { case version, seed, threads, blasCore, data, teacher, teacherFileSHA256 }
 
         /// As the synthesized encoding, but `data.normalize` is written only when it is not
         /// `none`: teachers cached before the setting existed keep their keys.
@@ -67,7 +76,8 @@ extension ExperimentSettings {
             try c.encode(threads, forKey: .threads)
             try c.encode(blasCore, forKey: .blasCore)
             try c.encode(DataIdentity(data), forKey: .data)
-            try c.encode(teacher, forKey: .teacher)
+            try c.encodeIfPresent(teacher, forKey: .teacher)
+            try c.encodeIfPresent(teacherFileSHA256, forKey: .teacherFileSHA256)
         }
     }
 
@@ -99,16 +109,25 @@ extension ExperimentSettings {
         var student: StudentSettings
     }
 
-    var teacherIdentity: TeacherIdentity {
-        TeacherIdentity(version: DistillLabVersion.current, seed: seed, threads: threads, blasCore: BLAS.coreName, data: data, teacher: teacher)
+    /// The identity of the trained teacher, or with `teacherFileSHA256` of the loaded one.
+    func teacherIdentity(teacherFileSHA256: String? = nil) -> TeacherIdentity {
+        var recipe = teacher
+        recipe.file = nil  // a trained teacher does not depend on a file setting it ignores
+        return TeacherIdentity(version: DistillLabVersion.current, seed: seed, threads: threads, blasCore: BLAS.coreName, data: data,
+                               teacher: teacherFileSHA256 == nil ? recipe : nil, teacherFileSHA256: teacherFileSHA256)
     }
 
     /// SHA-256 (hex) of the settings that determine the normally trained teacher.
-    public var teacherCacheKey: String { Self.hash(teacherIdentity) }
+    /// (A loaded teacher is never cached: loading it is what the cache would do.)
+    public var teacherCacheKey: String { Self.hash(teacherIdentity()) }
 
-    /// SHA-256 (hex) of the settings that determine the undefended baseline.
-    public var baselineCacheKey: String {
-        Self.hash(BaselineIdentity(teacher: teacherIdentity, attack: attack, student: student))
+    /// SHA-256 (hex) of the settings that determine the undefended baseline of a trained teacher.
+    public var baselineCacheKey: String { baselineCacheKey(teacherFileSHA256: nil) }
+
+    /// SHA-256 (hex) of what determines the undefended baseline: with
+    /// `teacherFileSHA256`, that of a teacher loaded from a file with that hash.
+    public func baselineCacheKey(teacherFileSHA256: String?) -> String {
+        Self.hash(BaselineIdentity(teacher: teacherIdentity(teacherFileSHA256: teacherFileSHA256), attack: attack, student: student))
     }
 
     /// Hex SHA-256 of the value's compact, key-sorted JSON.

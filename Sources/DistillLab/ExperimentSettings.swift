@@ -53,12 +53,19 @@ public struct DataSettings: Codable, Sendable, Equatable {
     }
 }
 
-/// The teacher: architecture and training recipe.
+/// The teacher: architecture and training recipe, or a file to load it from.
 public struct TeacherSettings: Codable, Sendable, Equatable {
     /// Hidden layer widths (input and output widths come from the data).
     public var hidden: [Int]
     public var initialization: WeightInitialization
     public var training: TrainingConfig
+    /// A trained MLP to serve instead of training one (`teacher.file`, `--teacher`):
+    /// a safetensors checkpoint as the lab saves it (`runs/…/teacher.safetensors`),
+    /// any widths whose input and output fit the data. Relative paths are read
+    /// from the current directory. With a file, `hidden` must be the recipe's or
+    /// the file's widths, and `initialization` and `training` are used only by
+    /// a nasty teacher (see `ExperimentSettings.checkTeacherFile`).
+    public var file: String? = nil
 }
 
 /// The attacker's students: one architecture, two objectives (soft and label-only)
@@ -222,6 +229,7 @@ public struct ExperimentSettings: Codable, Sendable, Equatable {
         func bad(_ s: String) -> ExperimentError { .invalid(s) }
         guard threads >= 1, threads <= 256 else { throw bad("threads must be between 1 and 256, got \(threads)") }
         try Self.checkModelSize(hidden: teacher.hidden, key: "teacher.hidden")  // before any allocation
+        try checkTeacherFile()
         try Self.checkModelSize(hidden: student.hidden, key: "student.hidden")
         guard attack.budget > 0 else { throw bad("the query budget must be positive, got \(attack.budget)") }
         guard attack.queryBatch > 0 else { throw bad("the query batch must be positive, got \(attack.queryBatch)") }

@@ -10,6 +10,8 @@ struct Run {
     /// The run folder's one writer (nil for a run without a folder).
     let writer: RunWriter?
     let onEvent: (ExperimentEvent) -> Void
+    /// The teacher read from `teacher.file`, served instead of a trained one (nil: train it).
+    var loadedTeacher: LoadedTeacher? = nil
     /// Every epoch line this run logged, in order (what a cache stores beside a stage's models).
     let epochLines = EpochLineRecorder()
 
@@ -50,7 +52,8 @@ struct Run {
     func trainNastyTeacher(adversary: MLP, settings nasty: NastyTeacherSettings) throws -> TrainedModel {
         let s = settings
         let role = ModelRole.teacher.rawValue
-        let sizes = [inputSize] + s.teacher.hidden + [classCount]
+        // The architecture of the teacher it replaces: a loaded teacher's widths, not teacher.hidden.
+        let sizes = [inputSize] + (loadedTeacher?.file.hidden ?? s.teacher.hidden) + [classCount]
         onEvent(.stage("training nasty teacher \(sizes.map(String.init).joined(separator: "-")) against the normal teacher (τ = \(nasty.temperature), ω = \(nasty.omega))"))
         // Its own initialisation stream, so the nasty teacher is not a warm copy of its adversary.
         var initStream = RandomStream(seed: s.seed, purpose: .nastyTeacherInit)

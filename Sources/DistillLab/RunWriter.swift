@@ -12,11 +12,11 @@ final class RunWriter {
     let directory: RunDirectory
     private let metrics: JSONLinesWriter
 
-    /// Writes settings.json and config.yaml (rerunnable with `--config`), the fitted
-    /// normalisation if any, and opens metrics.jsonl.
+    /// Writes settings.json (with the teacher file's record, if one is served) and config.yaml
+    /// (rerunnable with `--config`), the fitted normalisation if any, and opens metrics.jsonl.
     init(directory: RunDirectory, settings: ExperimentSettings, environment: RunEnvironment,
-         normalization: NormalizationRecord? = nil) throws {
-        try directory.writeJSON(RunRecord(settings: settings, environment: environment), to: RunFiles.settings)
+         normalization: NormalizationRecord? = nil, teacherFile: TeacherFile? = nil) throws {
+        try directory.writeJSON(RunRecord(settings: settings, environment: environment, teacherFile: teacherFile), to: RunFiles.settings)
         try directory.write(Data(directory.renderSettings(settings).utf8), to: RunFiles.config)
         if let normalization { try directory.writeJSON(normalization, to: RunFiles.normalization) }
         metrics = try JSONLinesWriter(url: directory.file(RunFiles.metrics))

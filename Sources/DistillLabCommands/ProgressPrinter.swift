@@ -37,7 +37,8 @@ final class ProgressPrinter {
             if let f = r.fidelity { text += String(format: ", fidelity %.4f", f) }
             // Students train in milliseconds: "%.1f s" printed them as 0.0 s.
             let time = r.trainSeconds < 1 ? String(format: "%.0f ms", r.trainSeconds * 1000) : String(format: "%.1f s", r.trainSeconds)
-            text += String(format: " (epoch %d, %@, %@)", r.selectedEpoch, r.selection.rawValue, time)
+            // A loaded teacher (zero epochs) has no epoch or training time to report.
+            if r.epochs > 0 { text += String(format: " (epoch %d, %@, %@)", r.selectedEpoch, r.selection.rawValue, time) }
             printError(text)
         }
     }

@@ -24,7 +24,7 @@ enum ResultTable {
         for m in [r.teacher] + r.students {
             rows.append([m.role, m.architecture, m.objective, String(format: "%.4f", m.testAccuracy),
                          m.fidelity.map { String(format: "%.4f", $0) } ?? "—",
-                         "\(m.selectedEpoch)/\(m.epochs) (\(m.selection.rawValue))"])
+                         m.epochs == 0 ? "— (not trained)" : "\(m.selectedEpoch)/\(m.epochs) (\(m.selection.rawValue))"])
         }
         let widths = (0..<header.count).map { c in rows.map { $0[c].count }.max()! }
         for (i, row) in rows.enumerated() {

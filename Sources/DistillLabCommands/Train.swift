@@ -14,6 +14,9 @@ extension DistillLabCommand {
             `--dataset fashion-mnist` uses Debian's dataset-fashion-mnist package with the
             784-512-256-10 teacher, 784-64-10 students and a 20,000-query budget.
             A CSV's features are used as they are unless --feature-scale or --normalize rescales them; a run warns on standard error when they leave [0, 1] while the attack keeps its queries there (jacobian, ood:source=noise).
+            `--teacher FILE` serves a teacher you trained (any MLP widths that fit the data, e.g. an
+            earlier run's teacher.safetensors) instead of training one; settings.json records its
+            SHA-256 and architecture.
             """)
 
         @OptionGroup var common: CommonOptions
@@ -39,6 +42,10 @@ extension DistillLabCommand {
         @Option(help: "Seed for every random stream (splits, init, shuffles, attack).")
         var seed: UInt64 = 0
 
+        @Option(name: .customLong("teacher"), help: ArgumentHelp(
+            "Serve this trained MLP (safetensors, e.g. runs/RUN/teacher.safetensors) instead of training a teacher: its widths come from the file, which must take the data's features and give its classes. Same as teacher.file=FILE.",
+            valueName: "file.safetensors"))
+        var teacherFile: String?
         @Option(help: "Teacher hidden widths, comma-separated (default: the dataset's recipe).")
         var teacherHidden: String?
         @Option(help: "Student hidden widths, comma-separated.")
@@ -116,6 +123,21 @@ extension DistillLabCommand {
             } catch let e as ComponentError { throw ValidationError("\(e)") }
             _ = try parseWidths(teacherHidden, "--teacher-hidden")
             _ = try parseWidths(studentHidden, "--student-hidden")
+            try checkTeacherFileFlags()
+        }
+
+        /// Flags that would be ignored next to `--teacher` are refused: a loaded teacher's
+        /// widths come from its file, and its recipe trains only a nasty teacher.
+        func checkTeacherFileFlags() throws {
+            guard teacherFile != nil else { return }
+            if teacherHidden != nil {
+                throw ValidationError("--teacher-hidden cannot be combined with --teacher: the teacher's widths come from its file; drop --teacher-hidden")
+            }
+            guard !nastyTeacher else { return }
+            let recipe = [("--teacher-epochs", teacherEpochs != nil), ("--teacher-lr", teacherLR != nil), ("--teacher-selection", teacherSelection != nil)]
+            for (flag, given) in recipe where given {
+                throw ValidationError("\(flag) has no effect with --teacher: a loaded teacher is not trained (the teacher recipe trains only a --nasty-teacher); drop \(flag)")
+            }
         }
 
         func parseWidths(_ text: String?, _ name: String) throws -> [Int]? {
@@ -141,6 +163,7 @@ extension DistillLabCommand {
                 s.seed = seed
                 s.threads = common.threads
             }
+            if let f = teacherFile { s.teacher.file = f }
             if let w = try parseWidths(teacherHidden, "--teacher-hidden") { s.teacher.hidden = w }
             if let w = try parseWidths(studentHidden, "--student-hidden") { s.student.hidden = w }
             if let e = teacherEpochs { s.teacher.training.epochs = e }

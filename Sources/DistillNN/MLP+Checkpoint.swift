@@ -32,29 +32,56 @@ extension MLP {
     }
 
     /// Loads a checkpoint written by `save` (or any file with the same names and shapes).
-    /// - Throws: `CheckpointError` naming the missing or mis-shaped tensor.
+    /// - Throws: `SafeTensorsError` for a file that is not valid safetensors,
+    ///   `CheckpointError` naming the missing or mis-shaped tensor.
     public static func load(from url: URL) throws -> (model: MLP, metadata: [String: String]) {
         let (tensors, meta) = try SafeTensors.read(from: url)
+        return (try model(from: tensors, source: url.path), meta)
+    }
+
+    /// Loads a checkpoint from its bytes, as `load(from:)` does; `source` (a path) is named in errors.
+    public static func load(from data: Data, source: String) throws -> (model: MLP, metadata: [String: String]) {
+        let (tensors, meta) = try SafeTensors.decode(data, source: source)
+        return (try model(from: tensors, source: source), meta)
+    }
+
+    /// The layer widths of the checkpoint at `url`, input first, read from its
+    /// header alone (no weight is read), with every check `load` makes on names
+    /// and shapes; the metadata too.
+    /// - Throws: `SafeTensorsError`, `CheckpointError` as `load`.
+    public static func checkpointSizes(at url: URL) throws -> (sizes: [Int], metadata: [String: String]) {
+        let (tensors, meta) = try SafeTensors.readHeader(from: url)
+        return (try sizes(shapes: tensors.mapValues(\.shape), source: url.path), meta)
+    }
+
+    /// The widths the named shapes describe, input first.
+    /// - Throws: `CheckpointError` for a missing, mis-shaped, zero-width or unexpected tensor.
+    static func sizes(shapes: [String: [Int]], source: String) throws -> [Int] {
         var sizes: [Int] = []
         var i = 0
-        while let w = tensors["layers.\(i).weight"] {
-            guard w.shape.count == 2 else { throw CheckpointError.badShape(file: url.path, tensor: "layers.\(i).weight", shape: w.shape) }
+        while let w = shapes["layers.\(i).weight"] {
+            guard w.count == 2 else { throw CheckpointError.badShape(file: source, tensor: "layers.\(i).weight", shape: w) }
             // A zero width is a valid safetensors shape but no MLP layer; refuse it here, not as a trap in MLP.init.
-            guard w.shape.allSatisfy({ $0 > 0 }) else { throw CheckpointError.emptyLayer(file: url.path, tensor: "layers.\(i).weight", shape: w.shape) }
-            if i == 0 { sizes.append(w.shape[1]) }
-            guard w.shape[1] == sizes.last else { throw CheckpointError.badShape(file: url.path, tensor: "layers.\(i).weight", shape: w.shape) }
-            sizes.append(w.shape[0])
+            guard w.allSatisfy({ $0 > 0 }) else { throw CheckpointError.emptyLayer(file: source, tensor: "layers.\(i).weight", shape: w) }
+            if i == 0 { sizes.append(w[1]) }
+            guard w[1] == sizes.last else { throw CheckpointError.badShape(file: source, tensor: "layers.\(i).weight", shape: w) }
+            sizes.append(w[0])
             i += 1
         }
-        guard sizes.count >= 2 else { throw CheckpointError.missing(file: url.path, tensor: "layers.0.weight") }
-        let model = MLP(sizes: sizes)
-        for (li, l) in model.layers.enumerated() {
-            guard let b = tensors["layers.\(li).bias"] else { throw CheckpointError.missing(file: url.path, tensor: "layers.\(li).bias") }
-            guard b.shape == [l.outputs] else { throw CheckpointError.badShape(file: url.path, tensor: "layers.\(li).bias", shape: b.shape) }
+        guard sizes.count >= 2 else { throw CheckpointError.missing(file: source, tensor: "layers.0.weight") }
+        for li in 0..<(sizes.count - 1) {
+            guard let b = shapes["layers.\(li).bias"] else { throw CheckpointError.missing(file: source, tensor: "layers.\(li).bias") }
+            guard b == [sizes[li + 1]] else { throw CheckpointError.badShape(file: source, tensor: "layers.\(li).bias", shape: b) }
         }
-        let expected = Set(model.layers.indices.flatMap { ["layers.\($0).weight", "layers.\($0).bias"] })
-        let extra = tensors.keys.filter { !expected.contains($0) }.sorted()
-        guard extra.isEmpty else { throw CheckpointError.unexpected(file: url.path, names: extra) }
+        let expected = Set((0..<(sizes.count - 1)).flatMap { ["layers.\($0).weight", "layers.\($0).bias"] })
+        let extra = shapes.keys.filter { !expected.contains($0) }.sorted()
+        guard extra.isEmpty else { throw CheckpointError.unexpected(file: source, names: extra) }
+        return sizes
+    }
+
+    /// The MLP holding `tensors` (checked by `sizes(shapes:source:)`).
+    static func model(from tensors: [String: SafeTensor], source: String) throws -> MLP {
+        let model = MLP(sizes: try sizes(shapes: tensors.mapValues(\.shape), source: source))
         let p = model.parameters.storage
         for (li, l) in model.layers.enumerated() {
             let w = tensors["layers.\(li).weight"]!
@@ -62,7 +89,7 @@ extension MLP {
             for r in 0..<l.inputs { for c in 0..<l.outputs { p[l.weightOffset + r * l.outputs + c] = w.values[c * l.inputs + r] } }
             for c in 0..<l.outputs { p[l.biasOffset + c] = b.values[c] }
         }
-        return (model, meta)
+        return model
     }
 }
 

@@ -198,6 +198,31 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(help.stdout.contains("--normalize <none|minmax|standardize>"), help.stdout)
     }
 
+    /// `--teacher RUN/teacher.safetensors` serves an earlier run's teacher: same teacher and students,
+    /// the table says it was not trained, and a file that is no model is one error line.
+    func testTeacherFlagServesAnEarlierRunsTeacher() throws {
+        let quick = ["--teacher-epochs", "2", "--student-epochs", "2", "--budget", "200", "-q"]
+        let first = try DistillLabBinary.run(["train", "--output", root.path, "--run-name", "a", "--json"] + quick)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let teacher = root.appendingPathComponent("a/teacher.safetensors").path
+        let again = try DistillLabBinary.run(["train", "--output", root.path, "--run-name", "b", "--teacher", teacher,
+                                              "--student-epochs", "2", "--budget", "200", "-q"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stdout.contains("loaded"), again.stdout)
+        XCTAssertTrue(again.stdout.contains("— (not trained)"), again.stdout)
+        let a = try JSONDecoder().decode(ExperimentResult.self, from: Data(first.stdout.utf8))
+        let b = try JSONDecoder().decode(ExperimentResult.self, from: Data(contentsOf: root.appendingPathComponent("b/results.json")))
+        XCTAssertEqual(b.teacher.testAccuracy, a.teacher.testAccuracy)
+        XCTAssertEqual(b.students.map(\.testAccuracy), a.students.map(\.testAccuracy))
+        XCTAssertEqual(b.students.map(\.fidelity), a.students.map(\.fidelity))
+        XCTAssertEqual(try Data(contentsOf: root.appendingPathComponent("b/teacher.safetensors")), try Data(contentsOf: URL(fileURLWithPath: teacher)))
+
+        let notes = root.appendingPathComponent("notes.txt")
+        try "not a model\n".write(to: notes, atomically: true, encoding: .utf8)
+        try assertFails(["train", "--teacher", notes.path], mentioning: ["teacher.file (--teacher)", "not a usable safetensors file", notes.path])
+        try assertFails(["train", "--teacher", teacher, "--teacher-hidden", "64"], mentioning: ["--teacher-hidden cannot be combined with --teacher"])
+    }
+
     func testDivergenceStopsWithAMessage() throws {
         try assertFails(["train", "--teacher-lr", "100000", "--schedule", "constant"], mentioning: ["diverged", "learning rate"])
         // The incomplete run folder is reported and holds no results.json.
