@@ -361,7 +361,7 @@ extension PredictionPoisoning {
     static let epsilonParameter = Parameter<Double>("epsilon", default: 0.5, "perturbation budget ‖q − p‖ ≤ ε", range: .nonNegative)
     static let normParameter = Parameter<PerturbationNorm>("norm", default: .l1, "norm of the budget")
     static let surrogateParameter = Parameter<MADSurrogate>("surrogate", default: .random,
-        "the attacker stand-in: random (student-sized, untrained), trained (on the owner's data) or teacher")
+        "the attacker stand-in: random (student-sized, untrained), trained (on the owner's data) or teacher; only objective=normalized depends on it")
     static let objectiveParameter = Parameter<MADObjective>("objective", default: .surrogate,
         "oracle objective: surrogate ‖Gᵀ(ỹ−p)‖² or normalized (angle between gradients)")
     static let surrogateEpochsParameter = Parameter<Int>("surrogate-epochs", default: 10, "epochs for surrogate=trained",
