@@ -67,6 +67,12 @@ public enum ReportMetric {
     public static let detectorFlaggedFraction = "detector_flagged_fraction"
     /// Queries an attack stream issues before the detector's alarm.
     public static let detectorQueriesToFlag = "detector_queries_to_flag"
+    /// Fraction of benign clients the detector flags (its false-positive rate).
+    public static let detectorBenignFalsePositiveRate = "detector_benign_fpr"
+    /// The teacher's test accuracy (the budget plot's ceiling).
+    public static let teacherAccuracy = "teacher_accuracy"
+    /// Test accuracy of the student trained on the attacker's inputs with their true labels.
+    public static let referenceStudentAccuracy = "reference_student_accuracy"
 
     /// A well-known metric: its key, a short column label and what it means.
     public struct Info: Sendable, Equatable {
@@ -79,8 +85,8 @@ public enum ReportMetric {
     /// fractions in [0, 1]; "lost" and "impact" are positive when the defense
     /// hurts (undefended − defended).
     public static let wellKnown: [Info] = [
-        Info(key: "teacher_accuracy", label: "teacher accuracy", meaning: "the teacher's top-1 accuracy on the test split (fraction)"),
-        Info(key: "reference_student_accuracy", label: "reference accuracy", meaning: "accuracy of a student trained on the attacker's inputs with their true labels (fraction)"),
+        Info(key: teacherAccuracy, label: "teacher accuracy", meaning: "the teacher's top-1 accuracy on the test split (fraction)"),
+        Info(key: referenceStudentAccuracy, label: "reference accuracy", meaning: "accuracy of a student trained on the attacker's inputs with their true labels (fraction)"),
         Info(key: benignAccuracyLoss, label: "benign accuracy lost", meaning: "honest users' top-1 accuracy, clean − defended (fraction; > 0 = the defense costs users)"),
         Info(key: meanTotalVariation, label: "total variation", meaning: "mean ½‖defended − clean‖₁ per response, in [0, 1]; compares across defense families"),
         Info(key: meanJensenShannon, label: "Jensen–Shannon (nats)", meaning: "mean JS divergence of defended and clean responses, in [0, ln 2 ≈ 0.693]; finite when classes are zeroed"),
@@ -98,7 +104,7 @@ public enum ReportMetric {
         Info(key: "canary_p_label", label: "canary p, label student", meaning: "the first canary's p-value on the label-only student (small = copied)"),
         Info(key: detectorFlaggedFraction, label: "attack streams flagged", meaning: "share of attack query streams the detector flags"),
         Info(key: detectorQueriesToFlag, label: "queries to flag", meaning: "queries the attacker sent before the detector's alarm (count)"),
-        Info(key: "detector_benign_fpr", label: "benign clients flagged", meaning: "share of honest clients the detector flags (false-positive rate)"),
+        Info(key: detectorBenignFalsePositiveRate, label: "benign clients flagged", meaning: "share of honest clients the detector flags (false-positive rate)"),
     ]
 
     /// The column label for `key`: the well-known label, or the key in words

@@ -135,7 +135,7 @@ public struct PlotLayout: Sendable, Equatable {
 
     /// The trade-off and budget plots.
     public static let standard = PlotLayout(width: 780, height: 470, marginLeft: 78, marginRight: 220, marginTop: 50, marginBottom: 62)
-    /// The canary plot: a shorter plot area; the SVG grows 70 px below it when
+    /// The canary plot: a shorter plot area; the SVG grows 90 px below it when
     /// the settings' names are slanted.
     public static let canary = PlotLayout(width: 780, height: 442, marginLeft: 78, marginRight: 220, marginTop: 50, marginBottom: 62)
 }

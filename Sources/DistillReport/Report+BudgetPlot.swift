@@ -56,7 +56,8 @@ extension Report {
             xPosition = { _ in (left + right) / 2 }
             xTicks = [((left + right) / 2, Report.formatBudget(b))]
         } else {
-            let scale = LinearScale(covering: budgets, start: layout.plotLeft, end: layout.plotRight)
+            // Inset, so the smallest and largest budgets are not drawn on the frame.
+            let scale = LinearScale(covering: budgets, start: layout.plotLeft + 16, end: layout.plotRight - 16)
             xPosition = scale.position
             xTicks = budgets.count <= 10 ? budgets.map { (scale.position($0), Report.formatBudget($0)) }
                 : scale.ticks.map { (scale.position($0), Report.formatBudget($0)) }
@@ -67,26 +68,33 @@ extension Report {
                 if let m = rows[i].metrics[s.key], m.mean.isFinite { ys += [m.mean - m.spread, m.mean + m.spread] }
             }
         }
-        // Teacher (a ceiling) and the honest-label reference student, averaged over settings per budget.
-        let teacherValues = used.compactMap { rows[$0].metrics["teacher_accuracy"]?.mean }.filter(\.isFinite)
-        let teacher = teacherValues.isEmpty ? nil : teacherValues.reduce(0, +) / Double(teacherValues.count)
-        var referenceByBudget: [Int: [Double]] = [:]
-        for i in used { if let m = rows[i].metrics["reference_student_accuracy"], m.mean.isFinite { referenceByBudget[rows[i].budget, default: []].append(m.mean) } }
-        let reference = referenceByBudget.keys.sorted().map { b in (b, referenceByBudget[b]!.reduce(0, +) / Double(referenceByBudget[b]!.count)) }
-        if let teacher { ys.append(teacher) }
-        ys += reference.map(\.1)
-        let yScale = LinearScale(covering: ys, start: layout.plotBottom, end: layout.plotTop)
+        // The teacher (the ceiling a thief can reach) and the true-label reference student (what the
+        // attacker's inputs are worth with honest labels), each averaged over the settings at a budget.
+        let teacher = budgetLine(ReportMetric.teacherAccuracy, rows: used)
+        let reference = budgetLine(ReportMetric.referenceStudentAccuracy, rows: used)
+        for line in [teacher, reference] { for p in line { ys += [p.mean - p.spread, p.mean + p.spread] } }
+        let yScale = LinearScale(covering: ys, start: layout.plotBottom - 8, end: layout.plotTop + 8)
         canvas.axes(xTicks: xTicks, yTicks: yScale.ticks.map { (yScale.position($0), yScale.label($0)) },
                     xTitle: "Query budget (queries to the oracle\(logX ? ", log scale" : ""))",
-                    yTitle: "Student test accuracy")
-
-        if let teacher {
-            let y = coordinate(yScale.position(teacher))
-            canvas.add("<line class=\"teacher-line\" x1=\"\(coordinate(layout.plotLeft))\" y1=\"\(y)\" x2=\"\(coordinate(layout.plotRight))\" y2=\"\(y)\" stroke=\"#777777\" stroke-width=\"1.4\" stroke-dasharray=\"2 3\"/>")
-        }
-        if reference.count > 1 {
-            let list = reference.map { "\(coordinate(xPosition(Double($0.0)))),\(coordinate(yScale.position($0.1)))" }.joined(separator: " ")
-            canvas.add("<polyline class=\"reference-line\" points=\"\(list)\" fill=\"none\" stroke=\"#999999\" stroke-width=\"2.5\" opacity=\"0.7\"/>")
+                    yTitle: "Test accuracy (fraction)")
+        var markers: [(Double, Double)] = []
+        let neutral: [(line: [BudgetLinePoint], name: String, cssClass: String, color: String, dash: String?, shape: MarkerShape)] = [
+            (teacher, "teacher", "teacher-line", "#666666", "2 3", .diamond),
+            (reference, "true-label reference", "reference-line", "#999999", nil, .triangle),
+        ]
+        for n in neutral where !n.line.isEmpty {
+            let xy = n.line.map { (xPosition(Double($0.budget)), yScale.position($0.mean)) }
+            let dash = n.dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
+            if xy.count > 1 {
+                canvas.add("<polyline class=\"\(n.cssClass)\" points=\"\(xy.map { "\(coordinate($0.0)),\(coordinate($0.1))" }.joined(separator: " "))\" fill=\"none\" stroke=\"\(n.color)\" stroke-width=\"2.2\"\(dash)/>")
+            }
+            for (p, (x, y)) in zip(n.line, xy) {
+                canvas.errorBars(x: x, y: y, xRange: nil, yRange: (yScale.position(p.mean - p.spread), yScale.position(p.mean + p.spread)), color: n.color)
+                canvas.add(SVGCanvas.marker(n.shape, x: x, y: y, size: 4, color: n.color, filled: true,
+                                            attributes: "class=\"point \(n.cssClass)-point\" data-budget=\"\(p.budget)\"",
+                                            tooltip: "\(n.name), budget \(p.budget): accuracy \(Report.formatNumber(p.mean)) (mean over settings)"))
+                markers.append((x, y))
+            }
         }
         let colors = familyColors()
         var shapeIndex: [String: Int] = [:]  // per family, so settings of one family differ in shape
@@ -115,6 +123,7 @@ extension Report {
                     let y = yScale.position(m.mean)
                     canvas.errorBars(x: x, y: y, xRange: nil,
                                      yRange: (yScale.position(m.mean - m.spread), yScale.position(m.mean + m.spread)), color: color)
+                    markers.append((x, y))
                     canvas.add(SVGCanvas.marker(shape, x: x, y: y, size: 4.5, color: color, filled: s.dash == nil,
                                                 attributes: "class=\"point\" data-setting=\"\(xmlEscape(setting))\" data-series=\"\(s.key)\"",
                                                 tooltip: "\(setting), \(s.name), budget \(budget): accuracy \(Report.formatSummary(m))"))
@@ -124,12 +133,36 @@ extension Report {
         }
         legend.append(LegendEntry(label: "soft-label student", color: "#555555", shape: nil, line: true))
         legend.append(LegendEntry(label: "label-only (dashed, hollow)", color: "#555555", shape: nil, dash: "5 4", line: true))
-        if teacher != nil { legend.append(LegendEntry(label: "teacher (mean)", color: "#777777", shape: nil, dash: "2 3", line: true)) }
-        if reference.count > 1 { legend.append(LegendEntry(label: "true-label reference", color: "#999999", shape: nil, line: true)) }
+        for n in neutral where !n.line.isEmpty {
+            legend.append(LegendEntry(label: n.name, color: n.color, shape: n.shape, dash: n.dash, line: true))
+            // Named on the plot too, at the largest budget, where the lines are easiest to tell apart.
+            let last = n.line.last!
+            canvas.pointLabel(n.name, x: xPosition(Double(last.budget)), y: yScale.position(last.mean), avoiding: markers)
+        }
         canvas.legend(legend, title: "Setting")
+        notes += Report.unplacedNote("Budget plot", canvas.unplacedLabels)
         let description = "Student test accuracy (mean ± std over seeds) against the attacker's query budget for \(Report.count(settings.count, "setting")): "
             + settings.joined(separator: ", ") + ". Solid lines with filled markers: soft-label students; dashed lines with hollow markers: label-only students."
-        let caption = "Student accuracy against the query budget, one line per defense setting (colour = defense family); solid = soft-label student, dashed = label-only student; bars ±1 std over seeds."
+            + (teacher.isEmpty ? "" : " Teacher: " + teacher.map { "\(Report.formatNumber($0.mean)) at \($0.budget)" }.joined(separator: ", ") + ".")
+            + (reference.isEmpty ? "" : " True-label reference: " + reference.map { "\(Report.formatNumber($0.mean)) at \($0.budget)" }.joined(separator: ", ") + ".")
+        let caption = "Student test accuracy against the attacker's query budget, one line per setting (colour = defense family); solid lines with filled markers are soft-label students, dashed with hollow markers label-only students; bars ±1 std over seeds. The grey lines are the references every setting is measured against: the teacher (dotted, ◆: the accuracy a perfect copy would reach) and a student trained on the attacker's own inputs with their true labels (solid, ▲: what those queries are worth with honest answers). The gap between a student and the teacher is what the thief has still to gain; a student above the reference learned more from the teacher's answers than from the true labels."
         return RenderedPlot(svg: canvas.render(title: title, description: description, standalone: standalone), caption: caption, notes: notes)
+    }
+
+    /// One budget of a reference line: the mean of the settings' means there, and the mean of their spreads.
+    struct BudgetLinePoint {
+        var budget: Int
+        var mean: Double
+        var spread: Double
+    }
+
+    /// `metric` per budget over the rows at `indices` (NaN means left out), by ascending budget.
+    func budgetLine(_ metric: String, rows indices: [Int]) -> [BudgetLinePoint] {
+        let present = indices.filter { rows[$0].metrics[metric]?.mean.isFinite ?? false }
+        return Report.groups(present, by: { rows[$0].budget }).sorted { $0.key < $1.key }.map { budget, members in
+            let summaries = members.map { rows[$0].metrics[metric]! }
+            let n = Double(summaries.count)
+            return BudgetLinePoint(budget: budget, mean: summaries.map(\.mean).reduce(0, +) / n, spread: summaries.map(\.spread).reduce(0, +) / n)
+        }
     }
 }

@@ -27,7 +27,8 @@ extension Report {
     /// The axis runs from 1 down to the decade strictly below the smallest
     /// positive p-value and α (`10^(⌈log₁₀ min⌉ − 1)`), one decade lower again
     /// when some p-values are clamped, so clamped points never mix with real
-    /// ones. Coordinates are `layout`'s plot area.
+    /// ones. Coordinates are `layout`'s plot area, p = 1 placed 8 px below its
+    /// top so markers there (innocent models often score exactly 1) are not cut by the frame.
     ///
     /// - Complexity: O(p) for p p-values.
     public func canaryAxis(layout: PlotLayout = .canary) -> CanaryAxis? {
@@ -39,9 +40,12 @@ extension Report {
         var exponent = max(log10(smallest).rounded(.up) - 1, -300)
         if clamped > 0 { exponent -= 1 }
         let floor = pow(10, exponent)
-        return CanaryAxis(scale: LogScale(lower: floor, upper: 1, start: layout.plotBottom, end: layout.plotTop),
+        return CanaryAxis(scale: LogScale(lower: floor, upper: 1, start: layout.plotBottom, end: layout.plotTop + 8),
                           floor: floor, clampedCount: clamped)
     }
+
+    /// The canary plot's x-axis title: its categories are the table's rows.
+    static let canaryXTitle = "Setting (one column of tests per table row)"
 
     func canaryPlot(standalone: Bool) -> RenderedPlot {
         let layout = PlotLayout.canary
@@ -71,8 +75,12 @@ extension Report {
         let rotate = categories.count > 4 || categories.contains { $0.element.setting.count > Int(band / 7) }
         canvas.axes(xTicks: categories.indices.map { (center($0), compactSetting(categories[$0].element.setting, to: 22)) },
                     yTicks: scale.decadeTicks().map { (scale.position($0), LogScale.label($0)) },
-                    xTitle: rotate ? "" : "Defense setting", yTitle: "Canary p-value (log scale)", rotateXLabels: rotate, xGrid: false)
-        if rotate { canvas.height = layout.height + 70 }
+                    xTitle: rotate ? "" : Report.canaryXTitle, yTitle: "Canary test p-value (log scale)", rotateXLabels: rotate, xGrid: false)
+        if rotate {
+            // Slanted names need room: the title goes below them.
+            canvas.height = layout.height + 90
+            canvas.xAxisTitle(Report.canaryXTitle, x: (layout.plotLeft + layout.plotRight) / 2, y: layout.plotBottom + 136)
+        }
         if axis.clampedCount > 0 {
             let top = scale.position(axis.floor * pow(10, 0.5))
             canvas.add("<rect class=\"clamp-band\" x=\"\(coordinate(layout.plotLeft))\" y=\"\(coordinate(top))\" width=\"\(coordinate(layout.plotRight - layout.plotLeft))\" height=\"\(coordinate(layout.plotBottom - top))\" fill=\"#eeeeee\"/>")
@@ -87,13 +95,13 @@ extension Report {
         if hasAlphaLine {
             let y = coordinate(scale.position(alpha))
             canvas.add("<line class=\"alpha-line\" x1=\"\(coordinate(layout.plotLeft))\" y1=\"\(y)\" x2=\"\(coordinate(layout.plotRight))\" y2=\"\(y)\" stroke=\"\(Palette.alpha)\" stroke-width=\"1.6\" stroke-dasharray=\"7 4\"/>")
-            canvas.add("<text x=\"\(coordinate(layout.plotRight - 6))\" y=\"\(coordinate(scale.position(alpha) - 5))\" text-anchor=\"end\" font-size=\"11\" fill=\"\(Palette.alpha)\">α = \(xmlEscape(String(format: "%g", alpha)))</text>")
         }
         let groups: [(name: String, color: String, shape: MarkerShape, filled: Bool, offset: Double, values: (ReportRow) -> [Double])] = [
             ("student", Palette.series[1], .circle, true, -0.2, { $0.canaryStudentPValues }),
             ("control", Palette.series[0], .diamond, false, 0.2, { $0.canaryControlPValues }),
         ]
         var flagged = [0, 0], totals = [0, 0]
+        var markers: [(Double, Double)] = []
         for (k, (_, row)) in categories.enumerated() {
             for (g, group) in groups.enumerated() {
                 let ps = group.values(row).filter(Report.isValidP)
@@ -102,6 +110,7 @@ extension Report {
                     let x = center(k) + group.offset * band + (ps.count > 1 ? (Double(j) / Double(ps.count - 1) - 0.5) * spread : 0)
                     let isClamped = p < Report.smallestPlottedP
                     let y = isClamped ? axis.clampedPosition : scale.position(p)
+                    markers.append((x, y))
                     totals[g] += 1
                     if p <= alpha { flagged[g] += 1 }
                     canvas.add(SVGCanvas.marker(isClamped ? .triangleDown : group.shape, x: x, y: y, size: 4.2, color: group.color,
@@ -111,6 +120,12 @@ extension Report {
                 }
             }
         }
+        if hasAlphaLine {
+            // Named on the line where no point is.
+            canvas.pointLabel("α = \(String(format: "%g", alpha))", x: (layout.plotLeft + layout.plotRight) / 2, y: scale.position(alpha) - 9,
+                              avoiding: markers, color: Palette.alpha)
+        }
+        notes += Report.unplacedNote("Canary plot", canvas.unplacedLabels)
         var legend = [
             LegendEntry(label: "suspect student", color: groups[0].color, shape: .circle),
             LegendEntry(label: "innocent control", color: groups[1].color, shape: .diamond, filled: false),

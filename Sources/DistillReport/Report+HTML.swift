@@ -5,8 +5,9 @@ extension Report {
     /// The report as one self-contained HTML page: inline CSS and inline SVG,
     /// no scripts, no external resources (a Content-Security-Policy of
     /// `default-src 'none'` makes the browser refuse any that slip in). It holds
-    /// the provenance, the results table, the three plots (`ReportPlot` ids),
-    /// notes on skipped or clamped data, and the report's JSON for re-use.
+    /// the provenance, the results table, the plots the data call for
+    /// (`chosenPlots`; `ReportPlot` ids), each with a caption on how to read
+    /// it, notes on skipped or clamped data, and the report's JSON for re-use.
     ///
     /// - Complexity: O(rows × metrics + p) for p canary p-values.
     public func html() -> String {
@@ -36,13 +37,8 @@ extension Report {
             h += tableHTML()
         }
         h += "</section>\n"
-        let headings: [ReportPlot: String] = [
-            .tradeoff: "Utility–protection trade-off",
-            .budget: "Student accuracy vs query budget",
-            .canary: "Canary p-values",
-        ]
         for plot in chosenPlots {
-            let heading = headings[plot] ?? plot.rawValue
+            let heading = plot.heading
             let rendered = render(plot, standalone: false)
             notes += rendered.notes
             h += "<section class=\"figure\" id=\"section-\(plot.rawValue)\">\n<h2>\(xmlEscape(heading))</h2>\n<figure>\n"
@@ -74,7 +70,10 @@ extension Report {
 
     private func tableHTML() -> String {
         let columns = tableColumns()
-        let front = tradeoffFront()
+        // The badge points at a plot: none without a trade-off plot (a budget or detection study).
+        let plots = chosenPlots
+        let front = plots.contains(.tradeoff) || plots.contains(.attackerTradeoff) ? tradeoffFront() : []
+        let frontTitle = plots.contains(.attackerTradeoff) ? "on its attacker's soft-student Pareto front" : "on the soft-student Pareto front"
         var t = "<div class=\"table-wrap\"><table id=\"results-table\">\n<thead><tr><th>setting</th><th>defense family</th><th class=\"num\">query budget</th><th class=\"num\">seeds</th>"
         for name in settingColumnNames { t += "<th>\(xmlEscape(name))</th>" }
         for c in columns { t += "<th class=\"num\" title=\"\(xmlEscape(c.title))\">\(xmlEscape(c.label))</th>" }
@@ -84,7 +83,7 @@ extension Report {
             t += "<tr class=\"result-row\(onFront ? " pareto" : "")\" data-setting=\"\(xmlEscape(row.setting))\">"
             // Break long settings between parameters, not inside them.
             let breakable = xmlEscape(row.setting).replacingOccurrences(of: ":", with: ":<wbr>").replacingOccurrences(of: ",", with: ",<wbr>")
-            t += "<td>\(breakable)\(onFront ? " <span class=\"badge\" title=\"on the soft-student Pareto front\">Pareto</span>" : "")</td>"
+            t += "<td>\(breakable)\(onFront ? " <span class=\"badge\" title=\"\(frontTitle)\">Pareto</span>" : "")</td>"
             t += "<td>\(xmlEscape(row.defense))</td><td class=\"num\">\(row.budget)</td><td class=\"num\">\(row.seeds)</td>"
             for name in settingColumnNames { t += "<td>\(xmlEscape(Report.settingValue(row, name)))</td>" }
             for c in columns { t += "<td class=\"num\">\(c.htmlCell(row))</td>" }

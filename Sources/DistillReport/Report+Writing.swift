@@ -55,7 +55,9 @@ extension Report {
 
     /// Writes report.html, report.md, report.csv and report.json into
     /// `directory` (created if missing), plus one standalone .svg per plot.
-    /// Nothing is written if any target exists and `overwrite` is false.
+    /// Nothing is written if any target exists and `overwrite` is false; with
+    /// `overwrite`, the .svg of every `ReportPlot` this report does not draw is
+    /// removed, so an earlier report's plots are not mistaken for this one's.
     ///
     /// - Returns: the files written.
     @discardableResult
@@ -75,6 +77,12 @@ extension Report {
             throw ReportError.outputExists(taken.0.path)
         }
         for (url, data) in outputs { try ReportFile.write(data, to: url, overwrite: overwrite) }
+        if overwrite {
+            let drawn = Set(chosenPlots)
+            for plot in ReportPlot.allCases where !drawn.contains(plot) {
+                try? FileManager.default.removeItem(at: directory.appendingPathComponent(plot.rawValue + ".svg"))
+            }
+        }
         return outputs.map(\.0)
     }
 }

@@ -53,13 +53,17 @@ public struct Report: Codable, Sendable, Equatable {
     /// settings of train runs), one table column each after "seeds", e.g.
     /// ["defense"]; values in each row's `settingValues`. nil = none.
     public var settingColumns: [String]?
+    /// Per-epoch training curves of the teacher and students, one seed per
+    /// setting (the training-curves plot); nil = none recorded.
+    public var curves: [TrainingCurve]?
 
     public init(title: String, rows: [ReportRow], alpha: Double = 0.05, generatedAt: String,
                 provenance: [String: String] = [:], plots: [ReportPlot]? = nil, notes: [String]? = nil,
-                settingColumns: [String]? = nil) {
+                settingColumns: [String]? = nil, curves: [TrainingCurve]? = nil) {
         self.title = title; self.rows = rows; self.alpha = alpha
         self.generatedAt = generatedAt; self.provenance = provenance
         self.plots = plots; self.notes = notes; self.settingColumns = settingColumns
+        self.curves = curves
     }
 
     /// The setting columns' names, `[]` without any.

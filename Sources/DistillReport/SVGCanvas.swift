@@ -18,6 +18,18 @@ func compactSetting(_ setting: String, to limit: Int) -> String {
     return abbreviate(setting, to: limit)
 }
 
+/// `text`, cut in the middle (`abbreviate`) until its estimated width at
+/// `fontSize` fits `width` px.
+func fitted(_ text: String, width: Double, fontSize: Double) -> String {
+    var limit = text.count
+    var out = text
+    while limit > 3 && LabelPlacer.textWidth(out, fontSize: fontSize) > width {
+        limit -= 1
+        out = abbreviate(text, to: limit)
+    }
+    return out
+}
+
 /// Escapes text for XML/HTML content and attribute values.
 func xmlEscape(_ s: String) -> String {
     var out = ""
@@ -67,19 +79,38 @@ struct LegendEntry {
 }
 
 /// Builds one plot's SVG: frame, axes, marks, legend, and the accessible
-/// `<title>`/`<desc>`.
+/// `<title>`/`<desc>`. A figure of several panels moves `layout` from panel to
+/// panel (`beginPanel`); the SVG's size stays `width` × `height`.
 struct SVGCanvas {
     let id: String
-    let layout: PlotLayout
+    /// The frame being drawn in: its plot area is where axes, marks and labels go.
+    private(set) var layout: PlotLayout
     private var parts: [String] = []
-    /// Label boxes already placed, for collision-free point labels.
-    private var placedLabels: [(x0: Double, y0: Double, x1: Double, y1: Double)] = []
+    /// Point labels of the current frame, kept from overlapping one another.
+    private var labels: LabelPlacer
+    /// Labels that found no free spot (listed by the plot in its notes instead).
+    private(set) var unplacedLabels: [String] = []
 
-    /// The SVG's height: the layout's, or more when slanted labels need room.
+    /// The SVG's width and height: the layout's, or more when slanted labels need room.
+    var width: Double
     var height: Double
 
     init(id: String, layout: PlotLayout) {
-        self.id = id; self.layout = layout; self.height = layout.height
+        self.id = id; self.layout = layout; self.width = layout.width; self.height = layout.height
+        self.labels = SVGCanvas.placer(for: layout)
+    }
+
+    /// A label placer for `layout`'s plot area, 2 px inside its frame.
+    private static func placer(for layout: PlotLayout) -> LabelPlacer {
+        LabelPlacer(bounds: LabelBox(x0: layout.plotLeft + 2, y0: layout.plotTop + 2, x1: layout.plotRight - 2, y1: layout.plotBottom - 2))
+    }
+
+    /// Starts drawing in another frame of the same figure (a panel): axes,
+    /// marks and labels go in `frame`'s plot area from now on, and labels only
+    /// avoid those of this panel.
+    mutating func beginPanel(_ frame: PlotLayout) {
+        layout = frame
+        labels = SVGCanvas.placer(for: frame)
     }
 
     mutating func add(_ element: String) { parts.append(element) }
@@ -89,11 +120,11 @@ struct SVGCanvas {
     func render(title: String, description: String, standalone: Bool) -> String {
         let ns = standalone ? " xmlns=\"http://www.w3.org/2000/svg\"" : ""
         var s = "<svg\(ns) id=\"\(id)\" class=\"plot\" role=\"img\" aria-labelledby=\"\(id)-title \(id)-desc\" "
-        s += "viewBox=\"0 0 \(Int(layout.width)) \(Int(height))\" width=\"\(Int(layout.width))\" height=\"\(Int(height))\" "
+        s += "viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
         s += "font-family=\"DejaVu Sans, Liberation Sans, Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
         s += "<title id=\"\(id)-title\">\(xmlEscape(title))</title>\n"
         s += "<desc id=\"\(id)-desc\">\(xmlEscape(description))</desc>\n"
-        s += "<rect x=\"0\" y=\"0\" width=\"\(Int(layout.width))\" height=\"\(Int(height))\" fill=\"#ffffff\"/>\n"
+        s += "<rect x=\"0\" y=\"0\" width=\"\(Int(width))\" height=\"\(Int(height))\" fill=\"#ffffff\"/>\n"
         s += parts.joined(separator: "\n")
         s += "\n</svg>"
         return s
@@ -133,8 +164,23 @@ struct SVGCanvas {
         }
         add(labels + "</g>")
         let midX = (l.plotLeft + l.plotRight) / 2, midY = (l.plotTop + l.plotBottom) / 2
-        if !xTitle.isEmpty { add("<text class=\"axis-title\" x=\"\(coordinate(midX))\" y=\"\(coordinate(l.plotBottom + 48))\" text-anchor=\"middle\" font-size=\"13\" fill=\"\(Palette.axis)\">\(xmlEscape(xTitle))</text>") }
-        add("<text class=\"axis-title\" x=\"18\" y=\"\(coordinate(midY))\" text-anchor=\"middle\" font-size=\"13\" fill=\"\(Palette.axis)\" transform=\"rotate(-90 18 \(coordinate(midY)))\">\(xmlEscape(yTitle))</text>")
+        if !xTitle.isEmpty { xAxisTitle(xTitle, x: midX, y: l.plotBottom + 48) }
+        if !yTitle.isEmpty { yAxisTitle(yTitle, x: l.plotLeft - 60, y: midY) }
+    }
+
+    /// An x-axis title centred at (x, y) (its baseline).
+    mutating func xAxisTitle(_ text: String, x: Double, y: Double) {
+        add("<text class=\"axis-title\" x=\"\(coordinate(x))\" y=\"\(coordinate(y))\" text-anchor=\"middle\" font-size=\"13\" fill=\"\(Palette.axis)\">\(xmlEscape(text))</text>")
+    }
+
+    /// A y-axis title, read bottom to top, centred on (x, y).
+    mutating func yAxisTitle(_ text: String, x: Double, y: Double) {
+        add("<text class=\"axis-title\" x=\"\(coordinate(x))\" y=\"\(coordinate(y))\" text-anchor=\"middle\" font-size=\"13\" fill=\"\(Palette.axis)\" transform=\"rotate(-90 \(coordinate(x)) \(coordinate(y)))\">\(xmlEscape(text))</text>")
+    }
+
+    /// A panel's bold title, left-aligned above its frame.
+    mutating func panelTitle(_ text: String) {
+        add("<text class=\"panel-title\" x=\"\(coordinate(layout.plotLeft))\" y=\"\(coordinate(layout.plotTop - 8))\" font-size=\"12\" font-weight=\"bold\" fill=\"\(Palette.axis)\">\(xmlEscape(text))</text>")
     }
 
     /// A centred message inside an empty frame (no data to plot).
@@ -190,48 +236,30 @@ struct SVGCanvas {
         if !g.isEmpty { add("<g class=\"error-bar\" stroke=\"\(color)\" stroke-width=\"1.2\" opacity=\"0.85\">\(g)</g>") }
     }
 
-    /// A text label beside the point (x, y): the first of the candidate spots
-    /// (right, left, above, below, then diagonals, then farther out with a
-    /// leader line) that overlaps no earlier label, no marker and stays inside
-    /// the frame; failing that, the spot with the fewest overlaps.
-    mutating func pointLabel(_ text: String, x: Double, y: Double, avoiding points: [(Double, Double)]) {
-        let width = Double(text.count) * 6.6, height = 12.0
-        typealias Box = (x0: Double, y0: Double, x1: Double, y1: Double)
-        var candidates: [(x: Double, y: Double, anchor: String, far: Bool)] = []
-        for (k, d) in [9.0, 26.0, 44.0].enumerated() {
-            let far = k > 0
-            candidates += [
-                (x + d, y - 6, "start", far), (x - d, y - 6, "end", far), (x, y - 8 - d, "middle", far), (x, y + d - 2, "middle", far),
-                (x + d, y - 6 - d, "start", far), (x + d, y - 6 + d, "start", far), (x - d, y - 6 - d, "end", far), (x - d, y - 6 + d, "end", far),
-            ]
-        }
-        func box(_ c: (x: Double, y: Double, anchor: String, far: Bool)) -> Box {
-            let x0 = c.anchor == "start" ? c.x : c.anchor == "end" ? c.x - width : c.x - width / 2
-            return (x0, c.y, x0 + width, c.y + height)
-        }
-        func overlaps(_ b: Box) -> Int {
-            var n = 0
-            if b.x0 < layout.plotLeft + 2 || b.x1 > layout.plotRight - 2 || b.y0 < layout.plotTop + 2 || b.y1 > layout.plotBottom - 2 { n += 100 }
-            for p in placedLabels where b.x0 < p.x1 && p.x0 < b.x1 && b.y0 < p.y1 && p.y0 < b.y1 { n += 3 }
-            for (px, py) in points where px > b.x0 - 7 && px < b.x1 + 7 && py > b.y0 - 7 && py < b.y1 + 7 { n += 1 }
-            return n
-        }
-        var chosen = candidates[0]
-        var best = Int.max
-        for c in candidates {
-            let score = overlaps(box(c))
-            if score < best { best = score; chosen = c }
-            if score == 0 { break }
-        }
-        let b = box(chosen)
-        placedLabels.append(b)
-        if chosen.far {
-            // A leader from the marker's edge to the nearest point of the label.
+    /// A text label beside the point (x, y), placed by the frame's
+    /// `LabelPlacer` so it overlaps no other label of the frame and, where it
+    /// can, covers none of `points` (marker centres); away from its point it
+    /// gets a leader line. A label with no free spot is not drawn but kept in
+    /// `unplacedLabels`.
+    mutating func pointLabel(_ text: String, x: Double, y: Double, avoiding points: [(Double, Double)], color: String = "#333333") {
+        labels.markers = points.map { (x: $0.0, y: $0.1) }
+        guard let p = labels.place(text, x: x, y: y) else { unplacedLabels.append(text); return }
+        if p.leader {
+            // From the marker's edge to the nearest point of the label's box.
+            let b = p.box
             let tx = min(max(x, b.x0), b.x1), ty = min(max(y, b.y0), b.y1)
             let d = max(((tx - x) * (tx - x) + (ty - y) * (ty - y)).squareRoot(), 1)
             add("<line class=\"leader\" x1=\"\(coordinate(x + (tx - x) / d * 7))\" y1=\"\(coordinate(y + (ty - y) / d * 7))\" x2=\"\(coordinate(tx))\" y2=\"\(coordinate(ty))\" stroke=\"#999999\" stroke-width=\"0.8\"/>")
         }
-        add("<text class=\"point-label\" x=\"\(coordinate(chosen.x))\" y=\"\(coordinate(chosen.y + 10))\" text-anchor=\"\(chosen.anchor)\" font-size=\"11\" fill=\"#333333\" paint-order=\"stroke\" stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\">\(xmlEscape(text))</text>")
+        add("<text class=\"point-label\" x=\"\(coordinate(p.textX))\" y=\"\(coordinate(p.textY))\" text-anchor=\"\(p.anchor)\" font-size=\"\(coordinate(labels.fontSize))\" fill=\"\(color)\" paint-order=\"stroke\" stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\">\(xmlEscape(text))</text>")
+    }
+
+    /// Small grey text inside the frame, right-aligned at x with its baseline
+    /// at y, that point labels of the frame then keep clear of.
+    mutating func frameNote(_ text: String, rightX x: Double, baseline y: Double, fontSize: Double = 10) {
+        let w = LabelPlacer.textWidth(text, fontSize: fontSize)
+        labels.reserve(LabelBox(x0: x - w, y0: y - fontSize, x1: x, y1: y + 0.25 * fontSize))
+        add("<text class=\"frame-note\" x=\"\(coordinate(x))\" y=\"\(coordinate(y))\" text-anchor=\"end\" font-size=\"\(coordinate(fontSize))\" fill=\"#666666\">\(xmlEscape(text))</text>")
     }
 
     /// Grey explanatory lines at the bottom of the right margin.
@@ -246,14 +274,20 @@ struct SVGCanvas {
         add(g + "</g>")
     }
 
-    /// The legend, in the right margin.
-    mutating func legend(_ entries: [LegendEntry], title: String? = nil) {
-        guard !entries.isEmpty else { return }
-        let x = layout.plotRight + 18
-        var y = layout.plotTop + 6
+    /// The legend, in the right margin of the current frame (or at `x`, `y`):
+    /// entries cut to fit the figure's width; the figure grows when the
+    /// entries run past its bottom.
+    ///
+    /// - Returns: the y below the last entry.
+    @discardableResult
+    mutating func legend(_ entries: [LegendEntry], title: String? = nil, x: Double? = nil, y top: Double? = nil) -> Double {
+        guard !entries.isEmpty else { return top ?? layout.plotTop }
+        let x = x ?? layout.plotRight + 18
+        var y = (top ?? layout.plotTop) + 6
+        let room = width - (x + 34) - 4
         var g = "<g class=\"legend\" font-size=\"11\" fill=\"\(Palette.axis)\">"
         if let title {
-            g += "<text x=\"\(coordinate(x))\" y=\"\(coordinate(y + 4))\" font-weight=\"bold\">\(xmlEscape(title))</text>"
+            g += "<text x=\"\(coordinate(x))\" y=\"\(coordinate(y + 4))\" font-weight=\"bold\">\(xmlEscape(fitted(title, width: width - x - 4, fontSize: 11)))</text>"
             y += 20
         }
         for e in entries {
@@ -264,10 +298,13 @@ struct SVGCanvas {
             if let shape = e.shape {
                 g += SVGCanvas.marker(shape, x: x + 13, y: y, size: 4.5, color: e.color, filled: e.filled)
             }
-            let label = abbreviate(e.label, to: 30)
-            g += "<text x=\"\(coordinate(x + 34))\" y=\"\(coordinate(y + 4))\">\(xmlEscape(label))</text>"
+            let label = fitted(e.label, width: room, fontSize: 11)
+            let tip = label == e.label ? "" : "<title>\(xmlEscape(e.label))</title>"
+            g += "<text x=\"\(coordinate(x + 34))\" y=\"\(coordinate(y + 4))\">\(tip)\(xmlEscape(label))</text>"
             y += 19
         }
+        if y + 4 > height { height = y + 4 }
         add(g + "</g>")
+        return y
     }
 }

@@ -7,9 +7,9 @@ import DistillReport
 /// Without any defense the costs and impacts are 0 by definition, so the
 /// undefended setting sits at the origin of the trade-off plot.
 public enum RunMetrics {
-    public static let teacherAccuracy = "teacher_accuracy"
-    public static let referenceStudentAccuracy = "reference_student_accuracy"
-    public static let detectorBenignFalsePositiveRate = "detector_benign_fpr"
+    public static let teacherAccuracy = ReportMetric.teacherAccuracy
+    public static let referenceStudentAccuracy = ReportMetric.referenceStudentAccuracy
+    public static let detectorBenignFalsePositiveRate = ReportMetric.detectorBenignFalsePositiveRate
     public static let canaryPValueSoft = "canary_p_soft"
     public static let canaryPValueLabel = "canary_p_label"
 

@@ -1,6 +1,7 @@
 import Foundation
 import DistillLab
 import DistillReport
+import DistillNN
 
 extension SweepCollection {
     /// The results table: one `ReportRow` per setting (a point minus its
@@ -78,9 +79,41 @@ extension SweepCollection {
         let name = URL(fileURLWithPath: manifest.definition.fileName).lastPathComponent
         let defaultTitle = kind == .sweep ? "Sweep \(name)" : kind == .runs ? "Runs in \(name)" : "Run \(name)"
         let columns = settingColumns.map(\.name)
+        let curves = trainingCurves()
         return Report(title: title ?? defaultTitle,
                       rows: reportRows(), alpha: alpha, generatedAt: ISO8601DateFormatter().string(from: generatedAt),
-                      provenance: provenance, notes: notes.isEmpty ? nil : notes, settingColumns: columns.isEmpty ? nil : columns)
+                      provenance: provenance, notes: notes.isEmpty ? nil : notes, settingColumns: columns.isEmpty ? nil : columns,
+                      curves: curves.isEmpty ? nil : curves)
+    }
+
+    /// The per-epoch curves the report plots: for each setting, in sweep
+    /// order, the run with the lowest seed (one seed keeps the plot readable),
+    /// and of it every model `TrainingCurve.plottedModels` names that logged
+    /// epochs. Validation accuracy is kept only when every epoch has it.
+    public func trainingCurves() -> [TrainingCurve] {
+        let models = Set(TrainingCurve.plottedModels.map(\.model))
+        var chosen: [String: CollectedRun] = [:]
+        var order: [String] = []
+        for run in runs {
+            if chosen[run.point.setting] == nil { order.append(run.point.setting) }
+            if chosen[run.point.setting].map({ run.point.seed < $0.point.seed }) ?? true { chosen[run.point.setting] = run }
+        }
+        return order.flatMap { setting -> [TrainingCurve] in
+            let run = chosen[setting]!
+            var byModel: [String: [EpochMetrics]] = [:]
+            var modelOrder: [String] = []
+            for line in run.epochs where models.contains(line.model) {
+                if byModel[line.model] == nil { modelOrder.append(line.model) }
+                byModel[line.model, default: []].append(line.metrics)
+            }
+            return modelOrder.map { model in
+                let epochs = byModel[model]!.sorted { $0.epoch < $1.epoch }
+                let validation = epochs.compactMap(\.validationAccuracy)
+                return TrainingCurve(setting: Self.label(run.point), budget: run.point.settings.attack.budget, seed: run.point.seed,
+                                     model: model, epochs: epochs.map(\.epoch), trainLoss: epochs.map(\.trainLoss),
+                                     validationAccuracy: validation.count == epochs.count ? validation : nil)
+            }
+        }
     }
 
     /// A setting's label: the defense pipeline (`rounding:decimals=2`,

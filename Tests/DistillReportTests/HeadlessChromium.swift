@@ -20,6 +20,8 @@ final class HeadlessChromium: @unchecked Sendable {
         var consoleErrors: [String]
         /// All console messages of any level, for diagnostics.
         var consoleMessages: [String]
+        /// The string values of the `evaluate` expressions, in order (after the load, before the screenshot).
+        var evaluations: [String] = []
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -129,8 +131,11 @@ final class HeadlessChromium: @unchecked Sendable {
     }
 
     /// Opens `url` in a new tab, waits for the load event (and a moment for
-    /// late errors), then reads the DOM, a full-page screenshot and the errors.
-    func open(_ url: URL, settle: TimeInterval = 0.5, timeout: TimeInterval = 60) throws -> Page {
+    /// late errors), then reads the DOM, evaluates each of `evaluate` (through
+    /// the DevTools protocol, which the page's Content-Security-Policy does not
+    /// govern; each should return a string), takes a full-page screenshot and
+    /// collects the errors.
+    func open(_ url: URL, settle: TimeInterval = 0.5, timeout: TimeInterval = 60, evaluate: [String] = []) throws -> Page {
         let target = try call("Target.createTarget", ["url": "about:blank"])
         guard let targetId = target["targetId"] as? String else { throw Failure(description: "no targetId in \(target)") }
         let attached = try call("Target.attachToTarget", ["targetId": targetId, "flatten": true])
@@ -145,6 +150,12 @@ final class HeadlessChromium: @unchecked Sendable {
         Thread.sleep(forTimeInterval: settle)
         let evaluated = try call("Runtime.evaluate", ["expression": "document.documentElement.outerHTML", "returnByValue": true], session: session)
         let dom = (evaluated["result"] as? [String: Any])?["value"] as? String ?? ""
+        var evaluations: [String] = []
+        for expression in evaluate {
+            let reply = try call("Runtime.evaluate", ["expression": expression, "returnByValue": true], session: session)
+            if let exception = reply["exceptionDetails"] { throw Failure(description: "evaluating \(expression.prefix(60))… threw \(exception)") }
+            evaluations.append((reply["result"] as? [String: Any])?["value"] as? String ?? "")
+        }
         let metrics = try call("Page.getLayoutMetrics", session: session)
         let size = (metrics["cssContentSize"] ?? metrics["contentSize"]) as? [String: Any] ?? [:]
         let width = (size["width"] as? Double) ?? 1280, height = (size["height"] as? Double) ?? 1000
@@ -155,7 +166,7 @@ final class HeadlessChromium: @unchecked Sendable {
             throw Failure(description: "no screenshot data")
         }
         let (errors, all) = consoleReport(session: session)
-        return Page(dom: dom, screenshot: png, consoleErrors: errors, consoleMessages: all)
+        return Page(dom: dom, screenshot: png, consoleErrors: errors, consoleMessages: all, evaluations: evaluations)
     }
 
     /// Errors and all console messages of one session, as readable lines.
@@ -196,11 +207,11 @@ final class HeadlessChromium: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    /// Launches Chromium, opens one page, closes the browser.
-    static func load(_ url: URL) throws -> Page {
+    /// Launches Chromium, opens one page (evaluating `evaluate` there), closes the browser.
+    static func load(_ url: URL, evaluate: [String] = []) throws -> Page {
         let browser = try HeadlessChromium(executable: try requireExecutable())
         defer { browser.close() }
-        return try browser.open(url)
+        return try browser.open(url, evaluate: evaluate)
     }
 }
 

@@ -31,19 +31,20 @@ final class PlotScaleTests: XCTestCase {
         // and one more decade lower, 10⁻⁵, because a 0 is clamped.
         XCTAssertEqual(axis.floor, 1e-5, accuracy: 1e-20)
         XCTAssertEqual(axis.clampedCount, 1)
-        // Canary layout: plot from y = 380 (bottom, p = 10⁻⁵) to y = 50 (top, p = 1): 66 px per decade.
+        // Canary layout: plot from y = 380 (bottom, p = 10⁻⁵) to y = 58 (8 px below the top at 50, p = 1): 64.4 px per decade.
         let layout = PlotLayout.canary
         XCTAssertEqual(layout.plotBottom, 380)
         XCTAssertEqual(layout.plotTop, 50)
-        XCTAssertEqual(axis.scale.position(1e-3), 248, accuracy: 1e-9)  // 380 − 2 decades · 66
-        XCTAssertEqual(axis.scale.position(1e-2), 182, accuracy: 1e-9)  // the α line
-        XCTAssertEqual(axis.clampedPosition, 363.5, accuracy: 1e-9)      // 380 − ¼ decade · 66
+        XCTAssertEqual(axis.scale.position(1), 58, accuracy: 1e-9)
+        XCTAssertEqual(axis.scale.position(1e-3), 251.2, accuracy: 1e-9)  // 380 − 2 decades · 64.4
+        XCTAssertEqual(axis.scale.position(1e-2), 186.8, accuracy: 1e-9)  // the α line
+        XCTAssertEqual(axis.clampedPosition, 363.9, accuracy: 1e-9)      // 380 − ¼ decade · 64.4
         let svg = report.svg(.canary)
-        XCTAssertEqual(captures("data-p=\"0.001\" cx=\"[^\"]*\" cy=\"([^\"]*)\"", in: svg), ["248.00"])
-        // p = 0.5: 380 − 66 · (5 + log₁₀ 0.5) = 69.868…
-        XCTAssertEqual(captures("class=\"point control\" data-setting=\"c\" data-p=\"0.5\"[^>]*data-cy=\"([^\"]*)\"", in: svg), ["69.87"])
-        XCTAssertEqual(captures("class=\"point student clamped\" data-setting=\"c\" data-p=\"0.0\"[^>]*data-cy=\"([^\"]*)\"", in: svg), ["363.50"])
-        XCTAssertEqual(captures("class=\"alpha-line\" x1=\"[^\"]*\" y1=\"([^\"]*)\"", in: svg), ["182.00"])
+        XCTAssertEqual(captures("data-p=\"0.001\" cx=\"[^\"]*\" cy=\"([^\"]*)\"", in: svg), ["251.20"])
+        // p = 0.5: 380 − 64.4 · (5 + log₁₀ 0.5) = 77.386…
+        XCTAssertEqual(captures("class=\"point control\" data-setting=\"c\" data-p=\"0.5\"[^>]*data-cy=\"([^\"]*)\"", in: svg), ["77.39"])
+        XCTAssertEqual(captures("class=\"point student clamped\" data-setting=\"c\" data-p=\"0.0\"[^>]*data-cy=\"([^\"]*)\"", in: svg), ["363.90"])
+        XCTAssertEqual(captures("class=\"alpha-line\" x1=\"[^\"]*\" y1=\"([^\"]*)\"", in: svg), ["186.80"])
         XCTAssertTrue(report.html().contains("Canary plot: 1 NaN p-value skipped."))
         XCTAssertTrue(report.html().contains("Canary plot: 1 p-value of 0 (or below 1e-300) drawn as ▼ at the floor 10⁻⁵."))
     }

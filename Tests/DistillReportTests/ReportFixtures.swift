@@ -29,6 +29,8 @@ enum ReportFixtures {
             ReportMetric.labelStudentAccuracy: summary(labelAccuracy.0, labelAccuracy.1),
             ReportMetric.softStudentFidelity: summary(softAccuracy.0 + 0.03, 0.01),
             ReportMetric.labelStudentFidelity: summary(labelAccuracy.0 + 0.03, 0.01),
+            ReportMetric.teacherAccuracy: summary(0.955, 0.004),
+            ReportMetric.referenceStudentAccuracy: summary(min(0.95, softAccuracy.0 + 0.02), 0.01),
         ], canaryStudentPValues: students, canaryControlPValues: controls)
     }
 
@@ -69,6 +71,61 @@ enum ReportFixtures {
                         softAccuracy: (0.48, 0.05), labelAccuracy: (0.62, 0.03)))
         return Report(title: "Output perturbations vs distillation (synthetic)", rows: rows, alpha: 0.01,
                       generatedAt: "2025-01-01T00:00:00Z",
-                      provenance: ["commit": "0123abc", "command": "distill-lab sweep experiments/perturbations.yaml"])
+                      provenance: ["commit": "0123abc", "command": "distill-lab sweep experiments/perturbations.yaml"],
+                      curves: curves(for: ["none", "rounding:decimals=1", "reverse-sigmoid:beta=0.7"], budget: 20000))
+    }
+
+    /// Plausible per-epoch curves for `settings`: one teacher shared by all
+    /// (validated), students whose loss falls faster for weaker defenses.
+    static func curves(for settings: [String], budget: Int, epochs: Int = 12) -> [TrainingCurve] {
+        let e = Array(1...epochs)
+        var out: [TrainingCurve] = []
+        for (k, setting) in settings.enumerated() {
+            out.append(TrainingCurve(setting: setting, budget: budget, seed: 0, model: "teacher", epochs: e,
+                                     trainLoss: e.map { 2.3 * exp(-0.4 * Double($0)) + 0.05 },
+                                     validationAccuracy: e.map { 0.96 - 0.5 * exp(-0.5 * Double($0)) }))
+            for (m, model) in ["student-soft", "student-label", "student-reference"].enumerated() {
+                let floor = model == "student-reference" ? 0.04 : 0.05 + 0.3 * Double(k) + 0.1 * Double(m)
+                out.append(TrainingCurve(setting: setting, budget: budget, seed: 0, model: model, epochs: e,
+                                         trainLoss: e.map { 2.2 * exp(-0.35 * Double($0)) + floor }))
+            }
+        }
+        return out
+    }
+
+    /// Adaptive attackers and a detector: three query strategies × three
+    /// defenses (one budget, three seeds), so the trade-off is drawn per
+    /// attacker and the detector's results per strategy. Under `jacobian`,
+    /// reverse sigmoid (0.030, 0.12) is dominated by random's rounding-free
+    /// reverse sigmoid (0.010, 0.30) but by nothing of its own attacker.
+    static var adaptive: Report {
+        var rows: [ReportRow] = []
+        let strategies = ["random", "jacobian", "ood:source=noise"]
+        let defenses: [(setting: String, family: String, cost: Double)] = [
+            ("none", "none", 0), ("reverse-sigmoid:beta=1,gamma=0.2", "reverse-sigmoid", 0.010), ("gaussian-noise:sigma=0.3", "gaussian-noise", 0.055),
+        ]
+        for (s, strategy) in strategies.enumerated() {
+            for (d, defense) in defenses.enumerated() {
+                let setting = defense.setting + ", attack.strategy=" + strategy
+                let impact = d == 0 ? 0 : [[0.30, 0.27], [0.12, 0.20], [0.25, 0.05]][s][d - 1]
+                var r = row(setting, defense.family, budget: 400, utilityLost: (defense.cost + (s == 1 && d == 1 ? 0.02 : 0), 0.004),
+                            impactSoft: (impact, 0.03), impactLabel: (impact / 4, 0.01),
+                            softAccuracy: (0.93 - impact, 0.01), labelAccuracy: (0.92 - impact / 4, 0.01))
+                r.parameters["attack.strategy"] = strategy
+                r.settingValues = ["defense": defense.setting, "attack.strategy": strategy]
+                // PRADA flags Jacobian streams (in 2 of 3 seeds under noise), never random ones; noise inputs in every seed, late.
+                let flagged = [0.0, d == 2 ? 2.0 / 3 : 1, 1][s]
+                r.metrics[ReportMetric.detectorFlaggedFraction] = summary(flagged, 0.5)
+                r.metrics[ReportMetric.detectorBenignFalsePositiveRate] = summary(d == 2 ? 1.0 / 9 : 0, d == 2 ? 0.19 : 0)
+                if flagged > 0 {
+                    r.metrics[ReportMetric.detectorQueriesToFlag] = summary(s == 1 ? 140 + 20 * Double(d) : 310, 25, Int((flagged * 3).rounded()))
+                } else {
+                    r.metrics[ReportMetric.detectorQueriesToFlag] = MetricSummary(values: [.nan, .nan, .nan])
+                }
+                rows.append(r)
+            }
+        }
+        return Report(title: "Adaptive attackers and detection (synthetic)", rows: rows, alpha: 0.05, generatedAt: "2025-01-01T00:00:00Z",
+                      provenance: ["command": "distill-lab sweep experiments/adaptive.yaml"], settingColumns: ["defense", "attack.strategy"])
     }
 }

@@ -29,11 +29,25 @@ final class ReportWritingTests: XCTestCase {
         let folder = try temporaryFolder()
         let written = try ReportFixtures.sweep.writeAll(to: folder)
         XCTAssertEqual(Set(written.map(\.lastPathComponent)),
-                       ["report.html", "report.md", "report.csv", "report.json", "tradeoff-plot.svg", "budget-plot.svg", "canary-plot.svg"])
+                       ["report.html", "report.md", "report.csv", "report.json", "tradeoff-plot.svg", "budget-plot.svg",
+                        "power-plot.svg", "canary-plot.svg", "curves-plot.svg"])
         XCTAssertThrowsError(try ReportFixtures.sweep.writeAll(to: folder)) { error in
             guard case .outputExists = error as? ReportError else { return XCTFail("\(error)") }
         }
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).count, 7)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).count, 9)
+    }
+
+    /// A report written over an earlier one of another study leaves none of
+    /// the earlier plots behind (a publication copies every .svg of the folder).
+    func testOverwritingRemovesPlotsTheNewReportDoesNotDraw() throws {
+        let folder = try temporaryFolder()
+        try ReportFixtures.sweep.writeAll(to: folder)
+        try Data("mine".utf8).write(to: folder.appendingPathComponent("notes.svg"))
+        let written = try ReportFixtures.adaptive.writeAll(to: folder, overwrite: true)
+        XCTAssertEqual(Set(written.map(\.lastPathComponent)),
+                       ["report.html", "report.md", "report.csv", "report.json", "attacker-tradeoff-plot.svg", "detection-plot.svg"])
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: folder.path)), Set(written.map(\.lastPathComponent) + ["notes.svg"]),
+                       "a file that is no plot of a report stays")
     }
 
     func testMissingFolderIsAClearError() {
