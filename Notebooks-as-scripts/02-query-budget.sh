@@ -17,5 +17,6 @@ else
 fi
 
 # %% [markdown]
-# The budget plot in the report shows both students per budget with ±1 std over seeds.
+# The budget plot in the report shows both students per budget with ±1 std over seeds, against
+# the teacher's accuracy and the true-label reference student's (the grey lines).
 publish

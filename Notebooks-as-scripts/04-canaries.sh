@@ -19,5 +19,7 @@ else
 fi
 
 # %% [markdown]
-# The canary plot shows every student's and control's p-value on a log scale against α.
+# The power plot shows the share of stolen students flagged at α = 0.01 against the rate (with
+# 95% Clopper–Pearson intervals), and the controls' false-positive rate on the same axes; the
+# canary plot shows every student's and control's p-value on a log scale against α.
 publish

@@ -16,4 +16,8 @@ if [[ "$mode" == quick ]]; then
 else
     sweep Notebooks-as-scripts/sweeps/05-adaptive-attackers.yaml
 fi
+
+# %% [markdown]
+# The report's trade-off has one panel per counter, each with its own Pareto front over the
+# defenses: a defense that falls off a panel's front is one that counter undoes.
 publish

@@ -15,4 +15,8 @@ if [[ "$mode" == quick ]]; then
 else
     sweep Notebooks-as-scripts/sweeps/06-detection.yaml
 fi
+
+# %% [markdown]
+# The detection plot puts each strategy at the queries PRADA needed to flag it (a top band for
+# never) against the benign clients' false-positive rate.
 publish

@@ -58,7 +58,7 @@ extension Report {
             let lines = Report.groups(Array(mine.indices)) { i in [Double(mine[i].epochs.count)] + mine[i].epochs.map(Double.init) + values(mine[i]) }
             let finite = mine.flatMap(values).filter(\.isFinite)
             let maxEpoch = Double(mine.flatMap(\.epochs).max() ?? 1)
-            let xScale = LinearScale(covering: [0, maxEpoch], start: frame.plotLeft + 4, end: frame.plotRight - 4)
+            let xScale = LinearScale(covering: [0, maxEpoch], start: frame.plotLeft + 4, end: frame.plotRight - 4, targetTicks: 7)
             let positive = finite.filter { $0 > 0 }
             let logY = !validated && positive.count == finite.count && !positive.isEmpty && positive.max()! / positive.min()! >= 20
             let yPosition: (Double) -> Double

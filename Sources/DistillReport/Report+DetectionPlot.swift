@@ -48,8 +48,7 @@ extension Report {
         // The top band holds streams never flagged within their budget; the queries axis runs below it.
         let band = (top: layout.plotTop, bottom: layout.plotTop + 34)
         let yScale = LinearScale(covering: [0, topBudget], start: layout.plotBottom - 10, end: band.bottom + 14)
-        let xMax = max(1, points.map { $0.falsePositiveRate.mean + $0.falsePositiveRate.spread }.max()!)
-        let xScale = LinearScale(covering: [0, xMax], start: layout.plotLeft + 16, end: layout.plotRight - 16)
+        let xScale = LinearScale(covering: [0, 1], start: layout.plotLeft + 16, end: layout.plotRight - 16)
         // The band gets a tick of its own, so it reads as a value of the axis: never.
         canvas.axes(xTicks: xScale.ticks.map { (xScale.position($0), xScale.label($0)) },
                     yTicks: yScale.ticks.filter { $0 <= topBudget }.map { (yScale.position($0), Report.formatBudget($0)) }
@@ -73,8 +72,11 @@ extension Report {
             let (x, y) = screen[k]
             let row = rows[p.row]
             let color = p.queriesToFlag == nil ? missedColor : flaggedColor
-            canvas.errorBars(x: x, y: y, xRange: (xScale.position(p.falsePositiveRate.mean - p.falsePositiveRate.spread), xScale.position(p.falsePositiveRate.mean + p.falsePositiveRate.spread)),
-                             yRange: p.queriesToFlag.map { (yScale.position($0.mean - $0.spread), yScale.position($0.mean + $0.spread)) }, color: color)
+            // Bars stop at what the quantities can be: a rate in [0, 1], queries within the budget.
+            let fpr = p.falsePositiveRate, budget = Double(row.budget)
+            canvas.errorBars(x: x, y: y, xRange: (xScale.position(max(0, fpr.mean - fpr.spread)), xScale.position(min(1, fpr.mean + fpr.spread))),
+                             yRange: p.queriesToFlag.map { (yScale.position(max(0, $0.mean - $0.spread)), yScale.position(min(budget, $0.mean + $0.spread))) },
+                             color: color)
             let tip = "\(row.setting): attacker flagged in \(p.flaggedSeeds)/\(p.seeds) seeds"
                 + (p.queriesToFlag.map { " after \(Report.formatSummary($0)) queries" } ?? "")
                 + "; benign clients flagged \(Report.formatSummary(p.falsePositiveRate))"
@@ -90,7 +92,7 @@ extension Report {
             let text = members.map { k -> String in
                 let p = points[k]
                 let partial = p.flaggedSeeds > 0 && p.flaggedSeeds < p.seeds ? " (\(p.flaggedSeeds)/\(p.seeds) seeds)" : ""
-                return compactSetting(labels[k], to: 40) + partial
+                return compactSetting(labels[k], to: 48) + partial
             }.joined(separator: "; ")
             canvas.pointLabel(text, x: screen[members[0]].0, y: screen[members[0]].1, avoiding: screen)
         }

@@ -122,10 +122,17 @@ extension Report {
 
     /// Scales covering every point's error bars and 0, inset from `frame` so
     /// points on a bound are not cut by it; an axis whose values are all 0
-    /// runs from 0 to 0.01 rather than into negative losses no setting has.
+    /// runs from 0 to 0.01 rather than into negative losses no setting has,
+    /// and bars below 0 by under 2% of the largest value are drawn past the
+    /// axis's 0 (into the inset) rather than widening it by a tick step.
     static func tradeoffScales(_ all: [TradeoffPoint], frame: PlotLayout) -> (x: LinearScale, y: LinearScale) {
         let inset = 12.0
-        func widened(_ v: [Double]) -> [Double] { v.allSatisfy { $0 == 0 } ? [0, 0.01] : v }
+        func widened(_ v: [Double]) -> [Double] {
+            if v.allSatisfy({ $0 == 0 }) { return [0, 0.01] }
+            // Error bars dipping a hair below 0 would otherwise cost a whole tick step of negative axis.
+            let top = v.max() ?? 0
+            return v.map { $0 < 0 && -$0 < 0.02 * top ? 0 : $0 }
+        }
         let xs = widened(all.flatMap { [$0.x.mean - $0.x.spread, $0.x.mean + $0.x.spread] })
         let ys = widened(all.flatMap { [$0.y.mean - $0.y.spread, $0.y.mean + $0.y.spread] })
         return (LinearScale(covering: xs, start: frame.plotLeft + inset, end: frame.plotRight - inset, includeZero: true),

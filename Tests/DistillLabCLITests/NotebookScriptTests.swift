@@ -39,6 +39,14 @@ final class NotebookScriptTests: XCTestCase {
         return out
     }
 
+    /// The first capture group of `pattern` in `text`, for each match.
+    func captures(_ pattern: String, in text: String) -> [String] {
+        let regex = try! NSRegularExpression(pattern: pattern)
+        return regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap {
+            Range($0.range(at: 1), in: text).map { String(text[$0]) }
+        }
+    }
+
     /// Data rows of a Markdown table (lines starting with "| " after the separator row).
     func tableRows(_ url: URL) throws -> [String] {
         let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map(String.init)
@@ -75,9 +83,20 @@ final class NotebookScriptTests: XCTestCase {
             let out = try runQuick(script)
             XCTAssertEqual(try tableRows(out.appendingPathComponent("results.md")).count, rows, script)
             let html = try String(contentsOf: out.appendingPathComponent("report/report.html"), encoding: .utf8)
-            // Plots follow the data: no defense in the budget study, a canary plot with canaries.
-            let plots = ["02-query-budget": ["budget-plot"], "04-canaries": ["tradeoff-plot", "canary-plot"], "06-detection": []][script] ?? ["tradeoff-plot"]
-            for plot in plots { XCTAssertTrue(html.contains("id=\"\(plot)\""), "\(script) lacks \(plot)") }
+            // Plots follow the data, not the script's name: the budget plot only where the budget varies, the power
+            // curve where the canary rate does, one front per attacker where the counters differ, the detection plot
+            // with a detector, training curves everywhere (every run logs its epochs).
+            let plots: [String: [String]] = [
+                "02-query-budget": ["budget-plot", "curves-plot"],
+                "03-perturbations": ["tradeoff-plot", "curves-plot"],
+                "04-canaries": ["tradeoff-plot", "power-plot", "canary-plot", "curves-plot"],
+                "05-adaptive-attackers": ["attacker-tradeoff-plot", "curves-plot"],
+                "06-detection": ["detection-plot", "curves-plot"],
+            ]
+            let drawn = captures("<svg id=\"([a-z-]+-plot)\"", in: html)
+            XCTAssertEqual(drawn, plots[script], script)
+            let files = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("report").path).filter { $0.hasSuffix(".svg") }
+            XCTAssertEqual(Set(files), Set((plots[script] ?? []).map { $0 + ".svg" }), script)
             XCTAssertFalse(FileManager.default.fileExists(atPath: packageRoot.appendingPathComponent("Notebooks-as-scripts/published/\(script)/quick").path))
         }
     }

@@ -199,7 +199,7 @@ final class SweepCommandTests: XCTestCase {
         let report = try DistillLabBinary.run(["report", out.path])
         XCTAssertEqual(report.status, 0, report.stderr)
         let html = try String(contentsOf: out.appendingPathComponent("report/report.html"), encoding: .utf8)
-        // Plots follow the data: one budget and no canary here, so only the trade-off plot.
+        // Plots follow the data: one budget and no canary here, so the trade-off plot (and training curves), no budget or canary plot.
         XCTAssertTrue(html.contains("id=\"tradeoff-plot\""))
         for id in ["budget-plot", "canary-plot"] { XCTAssertFalse(html.contains("id=\"\(id)\""), id) }
         XCTAssertTrue(html.contains("reverse-sigmoid:beta=0.7"))

@@ -22,6 +22,8 @@ final class HeadlessChromium: @unchecked Sendable {
         var consoleMessages: [String]
         /// The string values of the `evaluate` expressions, in order (after the load, before the screenshot).
         var evaluations: [String] = []
+        /// A PNG of each `elementShots` selector's first element, keyed by selector.
+        var elementShots: [String: Data] = [:]
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -135,7 +137,8 @@ final class HeadlessChromium: @unchecked Sendable {
     /// the DevTools protocol, which the page's Content-Security-Policy does not
     /// govern; each should return a string), takes a full-page screenshot and
     /// collects the errors.
-    func open(_ url: URL, settle: TimeInterval = 0.5, timeout: TimeInterval = 60, evaluate: [String] = []) throws -> Page {
+    func open(_ url: URL, settle: TimeInterval = 0.5, timeout: TimeInterval = 60, evaluate: [String] = [],
+              elementShots: [String] = []) throws -> Page {
         let target = try call("Target.createTarget", ["url": "about:blank"])
         guard let targetId = target["targetId"] as? String else { throw Failure(description: "no targetId in \(target)") }
         let attached = try call("Target.attachToTarget", ["targetId": targetId, "flatten": true])
@@ -165,8 +168,21 @@ final class HeadlessChromium: @unchecked Sendable {
         guard let base64 = shot["data"] as? String, let png = Data(base64Encoded: base64) else {
             throw Failure(description: "no screenshot data")
         }
+        var shots: [String: Data] = [:]
+        for selector in elementShots {
+            // The element's box in page coordinates (the clip is in page, not viewport, coordinates).
+            let quoted = String(decoding: try JSONSerialization.data(withJSONObject: [selector]), as: UTF8.self)
+            let expression = "(() => { const e = document.querySelector(\(quoted)[0]); if (!e) return ''; const r = e.getBoundingClientRect(); return JSON.stringify([r.left + scrollX, r.top + scrollY, r.width, r.height]); })()"
+            let reply = try call("Runtime.evaluate", ["expression": expression, "returnByValue": true], session: session)
+            guard let text = (reply["result"] as? [String: Any])?["value"] as? String, !text.isEmpty,
+                  let box = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [Double], box.count == 4 else { continue }
+            let shot = try call("Page.captureScreenshot", ["format": "png", "captureBeyondViewport": true,
+                                                           "clip": ["x": box[0], "y": box[1], "width": box[2], "height": box[3], "scale": 1]],
+                                session: session)
+            if let base64 = shot["data"] as? String, let png = Data(base64Encoded: base64) { shots[selector] = png }
+        }
         let (errors, all) = consoleReport(session: session)
-        return Page(dom: dom, screenshot: png, consoleErrors: errors, consoleMessages: all, evaluations: evaluations)
+        return Page(dom: dom, screenshot: png, consoleErrors: errors, consoleMessages: all, evaluations: evaluations, elementShots: shots)
     }
 
     /// Errors and all console messages of one session, as readable lines.
@@ -207,11 +223,12 @@ final class HeadlessChromium: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    /// Launches Chromium, opens one page (evaluating `evaluate` there), closes the browser.
-    static func load(_ url: URL, evaluate: [String] = []) throws -> Page {
+    /// Launches Chromium, opens one page (evaluating `evaluate` there and
+    /// taking `elementShots`), closes the browser.
+    static func load(_ url: URL, evaluate: [String] = [], elementShots: [String] = []) throws -> Page {
         let browser = try HeadlessChromium(executable: try requireExecutable())
         defer { browser.close() }
-        return try browser.open(url, evaluate: evaluate)
+        return try browser.open(url, evaluate: evaluate, elementShots: elementShots)
     }
 }
 
