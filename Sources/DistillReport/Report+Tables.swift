@@ -103,9 +103,12 @@ extension Report {
     public static func formatSummaryForTesting(_ s: MetricSummary) -> String { formatSummary(s) }
 
     /// The rounded mean and std texts, or nil when the std is undefined.
+    /// A spread far below the mean's own digits (MAD's L1 = 0.4999999739 ±
+    /// 8e-10) is cut at 4 significant digits of the mean: `0.5000 ± 0.0000`.
     static func roundedParts(_ s: MetricSummary) -> (String, String)? {
         guard s.std.isFinite, s.mean.isFinite else { return nil }
-        let decimals = spreadDecimals(s.std)
+        let meanExponent = s.mean == 0 ? 0 : Int(log10(abs(s.mean)).rounded(.down))
+        let decimals = min(spreadDecimals(s.std), max(4, 3 - meanExponent))
         return (fixed(s.mean, decimals), fixed(s.std, decimals))
     }
 

@@ -46,6 +46,10 @@ final class ReportTableTests: XCTestCase {
     func testRoundingFollowsTheSpread() {
         XCTAssertEqual(Report.formatSummaryForTesting(MetricSummary(mean: 0.9632, std: 0.007729, n: 3)), "0.963 ± 0.008")
         XCTAssertEqual(Report.formatSummaryForTesting(MetricSummary(mean: -0.0009285, std: 0.001608, n: 3)), "-0.0009 ± 0.0016")
+        // A spread far below the mean's digits stops at 4 significant digits of the mean.
+        XCTAssertEqual(Report.formatSummaryForTesting(MetricSummary(mean: 0.4999999739, std: 8e-10, n: 5)), "0.5000 ± 0.0000")
+        XCTAssertEqual(Report.formatSummaryForTesting(MetricSummary(mean: 0.095594, std: 4e-6, n: 5)), "0.09559 ± 0.00000")
+        XCTAssertEqual(Report.formatSummaryForTesting(MetricSummary(mean: 1234.5, std: 1e-6, n: 5)), "1234.5000 ± 0.0000")
     }
 
     func testCSVTableExactly() {
