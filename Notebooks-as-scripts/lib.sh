@@ -79,6 +79,12 @@ publish_full() {
         echo "- commit: $(git rev-parse HEAD 2>/dev/null || echo unknown)"
         echo "- finished: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
         echo "- runtime: $(( $(date +%s) - started )) s on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
+        # Results depend on the BLAS kernels too: name them (from the first run's settings.json).
+        local record
+        record=$(find "$out" -name settings.json -not -path '*/_cache/*' -print -quit 2>/dev/null || true)
+        if [[ -n "$record" ]]; then
+            echo "- OpenBLAS kernels: $(python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["environment"]; print(e.get("blasCore","?"), "(mode", e.get("blasMode","default") + "),", e.get("blasThreads","?"), "thread(s)")' "$record" 2>/dev/null || echo unknown)"
+        fi
         for part in "${parts[@]}"; do echo; [[ "$part" == . ]] || echo "## $part"; echo; cat "$out/$part"/results.md; done
     } > "$dest.tmp/RUN.md"
     rm -rf "$dest" && mv "$dest.tmp" "$dest"
