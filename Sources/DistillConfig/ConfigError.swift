@@ -59,7 +59,8 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
     public var location: String {
         switch source {
         case let .file(name)?:
-            var s = name
+            // Longer than PATH_MAX (4096) names no file: cut, so a 100 KB argument is no 100 KB message.
+            var s = QuotedInput.bounded(name, limit: 4096)
             if let line { s += ":\(line)"; if let column { s += ":\(column)" } }
             return s
         case let .override(text)?:

@@ -71,8 +71,7 @@ struct CSVTable {
             var fields: [Range<Int>] = []
             while pos < buf.count {
                 lineNumber += 1
-                var end = pos
-                while end < buf.count && buf[end] != newline { end += 1 }
+                let end = DataFile.index(of: newline, in: buf, from: pos, to: buf.count)
                 let next = end + 1
                 var lineEnd = end
                 if lineEnd > pos && buf[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }

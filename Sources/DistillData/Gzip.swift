@@ -135,6 +135,14 @@ enum DataFile {
         return Gzip.hasGzipMagic(raw) ? try Gzip.decompress(raw, path: path) : raw
     }
 
+    /// The index of the first `byte` in `buf[start..<end]`, else `end`: memchr, so a 50 MB
+    /// line of binary data is scanned at C speed (in a debug build too).
+    static func index(of byte: UInt8, in buf: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int {
+        guard start < end, let base = buf.baseAddress else { return end }
+        guard let hit = memchr(base + start, Int32(byte), end - start) else { return end }
+        return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+    }
+
     /// The file's bytes as stored.
     static func readRaw(_ path: String) throws -> [UInt8] {
         var isDirectory: ObjCBool = false

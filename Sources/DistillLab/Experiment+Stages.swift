@@ -23,7 +23,7 @@ struct RunData {
     let normalizer: FeatureNormalizer?
 
     static func load(_ s: ExperimentSettings, onEvent: (ExperimentEvent) -> Void) throws -> RunData {
-        onEvent(.stage("loading \(s.data.source)"))
+        onEvent(.stage("loading \(QuotedInput.bounded(s.data.source))"))
         let source = try DataSource(parsing: s.data.source, labelColumn: s.data.labelColumn, featureScale: s.data.featureScale)
         let (train, officialTest) = try source.load()
         let raw = try DataSplits.make(train: train, test: officialTest, fractions: s.data.fractions, seed: s.seed)

@@ -251,6 +251,13 @@ public struct ExperimentSettings: Codable, Sendable, Equatable {
         guard trainParts <= 1 + 1e-9 else {
             throw bad("data.teacherFraction \(data.teacherFraction) + data.validationFraction \(data.validationFraction) + data.poolFraction \(data.poolFraction) = \(trainParts), more than 1; lower one of them")
         }
+        // The split's own check (no zero part; without an official test set data.testFraction is a
+        // part too), run here as well so an error in a file or override names its line, not only
+        // "invalid data split" once the data is loaded. Only for data that can be read: the recipe
+        // of an unreadable source is not fitted to it (loading says what is wrong with the source).
+        if let source = try? DataSource(parsing: data.source), source.outline() != nil {
+            do { try data.fractions.validate(hasOfficialTest: source.hasOfficialTest) } catch { throw bad("\(error)") }
+        }
         guard evaluation.alpha > 0, evaluation.alpha < 1 else { throw bad("the verification alpha must be in (0, 1), got \(evaluation.alpha)") }
         guard evaluation.controls >= 0, evaluation.controls <= 100 else { throw bad("controls must be between 0 and 100, got \(evaluation.controls)") }
         if let d = evaluation.detector {

@@ -20,7 +20,7 @@ public struct RunDirectory {
             let candidate = root.appendingPathComponent(attempt == 1 ? name : "\(name)-\(attempt)")
             // mkdir fails if the folder exists, so two concurrent runs never share one.
             if mkdir(candidate.path, 0o755) == 0 { return RunDirectory(url: candidate, renderSettings: renderSettings) }
-            if errno != EEXIST { throw ExperimentError.invalid("cannot create run folder \(candidate.path): \(String(cString: strerror(errno)))") }
+            if errno != EEXIST { throw ExperimentError.invalid("cannot create run folder \(candidate.path): \(String(cString: strerror(errno))); choose a writable --output") }
         }
         throw ExperimentError.outputExists(root.appendingPathComponent(name).path)
     }

@@ -71,6 +71,8 @@ extension DistillLabCommand {
             let url = URL(fileURLWithPath: folder)
             let (_, report) = try collectSweep(url, title: title)
             let target = output.map { URL(fileURLWithPath: $0) } ?? url.appendingPathComponent("report")
+            // One sentence for a file in the way or a read-only place (was Foundation's "NSCocoaErrorDomain error 512").
+            do { try RunDirectory.createFolder(target) } catch let e as ExperimentError { throw CommandError(e.description) }
             let files = try report.writeAll(to: target, overwrite: true)
             print(target.appendingPathComponent("report.html").path)
             printError("wrote \(files.count) files in \(target.path)")

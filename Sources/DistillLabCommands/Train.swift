@@ -4,6 +4,7 @@ import DistillLab
 import DistillNN
 import DistillData
 import DistillConfig
+import DistillCore
 
 extension DistillLabCommand {
     struct Train: ParsableCommand {
@@ -115,14 +116,17 @@ extension DistillLabCommand {
             }
             for d in defenses {
                 do { _ = try ComponentRegistry.shared.defense(DefenseSpec(parsing: d)) } catch let e as ComponentError {
-                    throw ValidationError("--defense \(d): \(e)")
+                    throw ValidationError("--defense \(QuotedInput.bounded(d)): \(e)")
                 } catch let e as SpecSyntaxError { throw ValidationError("--defense: \(e)") }
             }
             do { _ = try Attack(parsing: attackStrategy ?? "random", counters: counters) } catch let e as AttackError {
                 throw ValidationError("\(e)")
             } catch let e as ComponentError { throw ValidationError("\(e)") }
-            _ = try parseWidths(teacherHidden, "--teacher-hidden")
-            _ = try parseWidths(studentHidden, "--student-hidden")
+            for (flag, key, text) in [("--teacher-hidden", "teacher.hidden", teacherHidden), ("--student-hidden", "student.hidden", studentHidden)] {
+                guard let widths = try parseWidths(text, flag) else { continue }
+                // Checked here so the flag is named (the settings check later says only "settings: teacher.hidden …").
+                do { try ExperimentSettings.checkModelSize(hidden: widths, key: "\(key) (\(flag))") } catch { throw ValidationError("\(error)") }
+            }
             try checkTeacherFileFlags()
         }
 
@@ -145,7 +149,7 @@ extension DistillLabCommand {
             if text.isEmpty { return [] }
             let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
-                throw ValidationError("\(name) takes positive comma-separated widths like 512,256; got '\(text)'")
+                throw ValidationError("\(name) takes positive comma-separated widths like 512,256; got \(QuotedInput.quote(text))")
             }
             return parts.map { $0! }
         }

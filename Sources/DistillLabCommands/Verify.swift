@@ -53,14 +53,16 @@ extension DistillLabCommand {
             }
         }
 
-        /// Fails with one clear message when `path` is missing or a directory.
-        static func checkFile(_ path: String, role: String) throws {
+        /// Fails with one clear message when `path` is missing or a directory; `example` is
+        /// the kind of file a run folder holds for this role (the fix names one).
+        static func checkFile(_ path: String, role: String, example: String) throws {
+            let shown = QuotedInput.quote(path)
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw CommandError("\(role) '\(path)' does not exist; pass the path of the file (e.g. RUN/canary-log.json)")
+                throw CommandError("\(role) \(shown) does not exist; pass the path of the file (e.g. RUN/\(example))")
             }
             guard !isDirectory.boolValue else {
-                throw CommandError("\(role) '\(path)' is a directory; pass a file inside it (e.g. \(path)/canary-log.json)")
+                throw CommandError("\(role) \(shown) is a directory; pass a file inside it (e.g. \(QuotedInput.bounded(path))/\(example))")
             }
         }
 
@@ -68,9 +70,9 @@ extension DistillLabCommand {
             // The run verified with its own thread count (default 1); sgemm's sums, and so a
             // periodic signal's statistic, move in the last bits with another.
             BLAS.threads = common.threads
-            try Verify.checkFile(log, role: "canary evidence")
-            try Verify.checkFile(suspect, role: "suspect model")
-            for c in controls { try Verify.checkFile(c, role: "control model") }
+            try Verify.checkFile(log, role: "canary evidence", example: "canary-log.json")
+            try Verify.checkFile(suspect, role: "suspect model", example: "student-soft.safetensors")
+            for c in controls { try Verify.checkFile(c, role: "control model", example: "student-reference.safetensors") }
             var evidence = try CanaryEvidenceFile.load(from: URL(fileURLWithPath: log))
             if !controls.isEmpty {
                 evidence = try evidence.calibrated(on: controls.map { try MLP.load(from: URL(fileURLWithPath: $0)).model })

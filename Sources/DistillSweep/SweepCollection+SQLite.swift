@@ -10,7 +10,9 @@ extension SweepCollection {
     ///   `label`, `point_index`, `seed`, `folder`, `dataset`, `defense`,
     ///   `budget`, one TEXT column per swept key (for train runs: per setting
     ///   that differs between them; dots as underscores, the
-    ///   value as written, e.g. `defense_responses`), one REAL column per
+    ///   value as written, e.g. `defense_responses`; `swept_` in front when
+    ///   the name is taken, e.g. `swept_defense` for a swept `defense`
+    ///   section or `swept_seed` for an old sweep's `seed` axis), one REAL column per
     ///   metric (`RunMetrics`/`ReportMetric` keys; NULL where a run lacks it),
     ///   `seconds`, and the full `result_json` and `settings_json`;
     /// - `epochs`: one row per model per epoch from each run's metrics.jsonl:
@@ -40,6 +42,22 @@ extension SweepCollection {
         key.map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
     }
 
+    /// The columns of `keys`, each `column(forKey:)` unless that name is in `taken` (or an
+    /// earlier key's): then with `swept_` in front (and a number if needed), so a swept key
+    /// never duplicates a fixed column ("duplicate column name: seed" stopped collect).
+    static func columns(forKeys keys: [String], avoiding taken: [String]) -> [String] {
+        var used = Set(taken.map { $0.lowercased() })  // SQLite column names ignore case
+        return keys.map { key in
+            var name = column(forKey: key)
+            if used.contains(name.lowercased()) { name = "swept_" + name }
+            let stem = name
+            var n = 2
+            while used.contains(name.lowercased()) { name = "\(stem)_\(n)"; n += 1 }
+            used.insert(name.lowercased())
+            return name
+        }
+    }
+
     func writeRuns(_ db: SQLiteDatabase) throws {
         let q = SQLiteDatabase.identifier
         let axisKeys = manifest.definition.axes.map(\.key)
@@ -47,11 +65,13 @@ extension SweepCollection {
         let metricKeys = ReportMetric.ordered(perRun.flatMap { $0.map(\.key) })
         let fixed = ["name TEXT PRIMARY KEY", "setting TEXT NOT NULL", "label TEXT NOT NULL", "point_index INTEGER NOT NULL",
                      "seed INTEGER NOT NULL", "folder TEXT NOT NULL", "dataset TEXT", "defense TEXT", "budget INTEGER"]
-        let columns = fixed + axisKeys.map { q(Self.column(forKey: $0)) + " TEXT" } + metricKeys.map { q($0) + " REAL" }
+        let fixedNames = fixed.map { String($0.prefix { $0 != " " }) }
+        let trailing = ["seconds", "result_json", "settings_json"]
+        let axisColumns = Self.columns(forKeys: axisKeys, avoiding: fixedNames + metricKeys + trailing)
+        let columns = fixed + axisColumns.map { q($0) + " TEXT" } + metricKeys.map { q($0) + " REAL" }
             + ["seconds REAL", "result_json TEXT NOT NULL", "settings_json TEXT NOT NULL"]
         try db.execute("CREATE TABLE runs (\(columns.joined(separator: ", ")))")
-        let names = ["name", "setting", "label", "point_index", "seed", "folder", "dataset", "defense", "budget"]
-            + axisKeys.map { q(Self.column(forKey: $0)) } + metricKeys.map(q) + ["seconds", "result_json", "settings_json"]
+        let names = fixedNames + axisColumns.map(q) + metricKeys.map(q) + trailing
         var rows: [[SQLValue]] = []
         for (run, metrics) in zip(runs, perRun) {
             let p = run.point

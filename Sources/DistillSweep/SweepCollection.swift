@@ -143,9 +143,12 @@ public struct SweepCollection: Sendable {
 
     /// The error for a folder that is neither a sweep folder nor run folders.
     static func notCollectable(_ folder: URL) -> SweepError {
-        SweepError("\(folder.appendingPathComponent(SweepManifest.fileName).path) is missing: \(folder.path) is not a sweep folder, "
-                   + "nor a run folder or a folder of run folders (none of its sub-folders holds settings.json or results.json); "
-                   + "run `distill-lab sweep FILE --output \(folder.path)` or `distill-lab train --output \(folder.path)` first")
+        // A results.json of its own without settings.json (a stray copy, another tool's file) is not a run.
+        let stray = FileManager.default.fileExists(atPath: folder.appendingPathComponent(RunFiles.results).path)
+            ? "its results.json has no settings.json beside it, so it is no run folder, and " : ""
+        return SweepError("\(folder.appendingPathComponent(SweepManifest.fileName).path) is missing: \(folder.path) is not a sweep folder, "
+                          + "nor a run folder or a folder of run folders (\(stray)none of its sub-folders holds settings.json or results.json); "
+                          + "run `distill-lab sweep FILE --output \(folder.path)` or `distill-lab train --output \(folder.path)` first")
     }
 
     /// A run folder: it holds the run's settings.json (written first by every run). Not results.json

@@ -1,6 +1,7 @@
 import Foundation
 import DistillLab
 import DistillConfig
+import DistillCore
 
 /// One swept setting: a dotted key path of the experiment settings and the
 /// values to try, each written as YAML text (`5`, `adam`, `[rounding:decimals=2]`,
@@ -47,21 +48,27 @@ public struct SweepDefinition: Codable, Sendable, Equatable {
     /// - Throws: `SweepError`, `ConfigError` (file problems, with file and line).
     public static func make(file: String?, arguments: [String]) throws -> SweepDefinition {
         var definition = try file.map(load) ?? SweepDefinition()
+        var seedsArgument: String?
         for argument in arguments {
             guard let eq = argument.firstIndex(of: "=") else {
-                throw SweepError("`\(argument)`: expected key.path=value or key.path=v1|v2|…, e.g. defense.responses=[rounding:decimals=2]|[]")
+                throw SweepError("\(SweepError.shown(argument)): expected key.path=value or key.path=v1|v2|…, e.g. defense.responses=[rounding:decimals=2]|[]")
             }
             let key = argument[..<eq].trimmingCharacters(in: .whitespaces)
             let values = try SweepValues.split(String(argument[argument.index(after: eq)...]), argument: argument)
             if key == "seed" || key == "seeds" {
+                // A second list would silently replace the first (seed=1,2 seeds=0 ran seed 0 only).
+                if let first = seedsArgument {
+                    throw SweepError("\(SweepError.shown(argument)): the seeds are already given by \(SweepError.shown(first)); give them once, e.g. seeds=0,1,2")
+                }
+                seedsArgument = argument
                 definition.seeds = try values.map { text in
                     guard let seed = UInt64(text.trimmingCharacters(in: .whitespaces)) else {
-                        throw SweepError("`\(argument)`: seeds are non-negative integers, e.g. seeds=0,1,2; got '\(text)'")
+                        throw SweepError("\(SweepError.shown(argument)): seeds are non-negative integers, e.g. seeds=0,1,2; got \(QuotedInput.quote(text))")
                     }
                     return seed
                 }
             } else if values.count > 1 {
-                let axis = SweepAxis(key: key, values: values, origin: "command line `\(argument)`")
+                let axis = SweepAxis(key: key, values: values, origin: "command line \(SweepError.shown(argument))")
                 if let i = definition.axes.firstIndex(where: { $0.key == key }) { definition.axes[i] = axis } else { definition.axes.append(axis) }
             } else {
                 definition.axes.removeAll { $0.key == key }

@@ -2,6 +2,7 @@ import Foundation
 import Crypto
 import DistillLab
 import DistillConfig
+import DistillCore
 
 /// One run of a sweep: a combination of swept values and a seed, fully resolved.
 public struct SweepPoint: Codable, Sendable, Equatable {
@@ -31,7 +32,7 @@ extension SweepDefinition {
         for axis in axes {
             for value in axis.values {
                 do { _ = try settings(assignments: [(axis.key, value)], seed: nil) } catch {
-                    throw SweepError("\(axis.origin): the value \(value.isEmpty ? "(empty = null)" : value) of `\(axis.key)`: \(error)")
+                    throw SweepError("\(axis.origin): the value \(value.isEmpty ? "(empty = null)" : QuotedInput.bounded(value)) of `\(QuotedInput.bounded(axis.key))`: \(error)")
                 }
             }
         }

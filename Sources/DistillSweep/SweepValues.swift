@@ -1,4 +1,5 @@
 import Foundation
+import DistillCore
 
 /// The command-line syntax for a list of values to sweep, `key=v1|v2|…` or
 /// `key=v1,v2,…`.
@@ -29,7 +30,7 @@ public enum SweepValues {
             (try? topLevelSplit(piece, on: ":", argument: argument).count > 1) == true
                 || (try? topLevelSplit(piece, on: "=", argument: argument).count > 1) == true
         }) {
-            throw SweepError("`\(argument)`: ambiguous: ',' separates both sweep values and the parameters of specs such as '\(spec)'; "
+            throw SweepError("\(SweepError.shown(argument)): ambiguous: ',' separates both sweep values and the parameters of specs such as \(QuotedInput.quote(spec)); "
                              + "separate sweep values with '|' (e.g. defense.responses=[rounding:decimals=2]|[label-only]), "
                              + "or quote a single value ('name:a=1,b=2')")
         }
@@ -52,7 +53,7 @@ public enum SweepValues {
                 depth += 1
             } else if c == "]" || c == "}" {
                 depth -= 1
-                guard depth >= 0 else { throw SweepError("`\(argument)`: unbalanced '\(c)'; check the brackets") }
+                guard depth >= 0 else { throw SweepError("\(SweepError.shown(argument)): unbalanced '\(c)'; check the brackets") }
             } else if c == separator && depth == 0 {
                 pieces.append(current); current = ""; previous = c
                 continue
@@ -60,8 +61,8 @@ public enum SweepValues {
             current.append(c)
             previous = c
         }
-        guard quote == nil else { throw SweepError("`\(argument)`: unterminated quote; close it") }
-        guard depth == 0 else { throw SweepError("`\(argument)`: unbalanced brackets; close every '[' and '{'") }
+        guard quote == nil else { throw SweepError("\(SweepError.shown(argument)): unterminated quote; close it") }
+        guard depth == 0 else { throw SweepError("\(SweepError.shown(argument)): unbalanced brackets; close every '[' and '{'") }
         pieces.append(current)
         return pieces
     }

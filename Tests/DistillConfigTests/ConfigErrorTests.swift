@@ -221,6 +221,19 @@ final class ConfigErrorTests: XCTestCase {
         let n = try XCTUnwrap(error("data: {validationFraction: -0.1}"))
         XCTAssertEqual(n.keyPath, "data.validationFraction")
         XCTAssertTrue(n.problem.contains("data.validationFraction must be a fraction in [0, 1], got -0.1"), n.description)
+        // The digits have no official test set, so data.testFraction is a part too; it and a zero part used
+        // to pass here and fail only when splitting, as "invalid data split" without the file or key.
+        let t = try XCTUnwrap(error("data:\n  testFraction: 0.99\n"))
+        XCTAssertEqual(t.keyPath, "data.testFraction")
+        XCTAssertEqual(t.line, 2)
+        XCTAssertTrue(t.description.hasPrefix("exp.yaml:2:"), t.description)
+        XCTAssertTrue(t.problem.contains("data.testFraction 0.99 sum to 1.79"), t.description)
+        let zero = try XCTUnwrap(error("data:\n  teacherFraction: 0\n"))
+        XCTAssertEqual(zero.keyPath, "data.teacherFraction")
+        XCTAssertTrue(zero.problem.contains("data.teacherFraction = 0.0 must be in (0, 1]"), zero.description)
+        XCTAssertEqual(try XCTUnwrap(error("", overrides: ["data.testFraction=0.9"])).keyPath, "data.testFraction")
+        // Fashion-MNIST brings its own test set: its testFraction is ignored, not counted.
+        XCTAssertNoThrow(try ExperimentFile.parse("data: {source: fashion-mnist, testFraction: 0.9}", fileName: "exp.yaml"))
     }
 
     func testMissingFile() {
@@ -228,6 +241,10 @@ final class ConfigErrorTests: XCTestCase {
             let e = error as? ConfigError
             XCTAssertEqual(e?.kind, .unreadableFile)
             XCTAssertTrue(e?.description.hasPrefix("/nonexistent/dir/exp.yaml: cannot read the experiment file") ?? false, "\(error)")
+        }
+        // A 100 KB "path" names no file (PATH_MAX is 4096): the message shows it cut.
+        XCTAssertThrowsError(try ExperimentFile.load(String(repeating: "x", count: 100_000))) { error in
+            XCTAssertLessThan("\(error)".utf8.count, 5_000)
         }
     }
 

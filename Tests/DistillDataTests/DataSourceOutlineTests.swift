@@ -17,6 +17,30 @@ final class DataSourceOutlineTests: XCTestCase {
         XCTAssertNil(try DataSource(parsing: "\(dir)/missing.csv").outline(), "unreadable: loading says why")
     }
 
+    /// A file whose first line holds a NUL is binary: no outline (loading refuses it), and no
+    /// count through all of it (a 48 KB gzip of 50 MB of zeros took seconds per sweep point).
+    func testBinaryCSVHasNoOutlineAndIsNotCounted() throws {
+        let dir = try makeTemporaryDirectory(self)
+        try write(try Gzip.compress([UInt8](repeating: 0, count: 50_000_000)), to: "\(dir)/zeros.csv.gz")
+        try write(Array("a,label\n".utf8) + [0, 0] + Array("\n1,0\n".utf8), to: "\(dir)/late.csv")
+        let start = Date()
+        XCTAssertNil(try DataSource(parsing: "\(dir)/zeros.csv.gz").outline())
+        XCTAssertLessThan(Date().timeIntervalSince(start), 2)
+        // A NUL after a text header is the loader's to judge; the lines are counted as ever.
+        XCTAssertEqual(try DataSource(parsing: "\(dir)/late.csv").outline()?.splitExamples, 2)
+    }
+
+    /// Whether the source has its own test set is known without reading any data.
+    func testOfficialTestSetIsKnownWithoutReading() throws {
+        let dir = try makeTemporaryDirectory(self)
+        XCTAssertFalse(DataSource.digits.hasOfficialTest)
+        XCTAssertTrue(DataSource.fashionMNIST.hasOfficialTest)
+        XCTAssertFalse(try DataSource(parsing: "\(dir)/none.csv").hasOfficialTest)
+        XCTAssertFalse(DataSource.idxDirectory(path: dir).hasOfficialTest)
+        try write(idxLabels([0, 1]), to: "\(dir)/t10k-labels-idx1-ubyte")
+        XCTAssertTrue(DataSource.idxDirectory(path: dir).hasOfficialTest)
+    }
+
     func testIDXFolderReadsOnlyItsLabels() throws {
         let dir = try makeTemporaryDirectory(self)
         try write(idxImages(count: 6, rows: 2, cols: 3), to: "\(dir)/train-images-idx3-ubyte")

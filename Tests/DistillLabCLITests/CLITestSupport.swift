@@ -20,8 +20,14 @@ enum DistillLabBinary {
     @discardableResult
     static func run(_ arguments: [String], environment extra: [String: String] = [:],
                     currentDirectory: URL? = nil) throws -> CommandResult {
+        try runProgram(url.path, arguments, environment: extra, currentDirectory: currentDirectory)
+    }
+
+    /// Runs `program` (e.g. `unshare`, wrapping the binary) and captures its output.
+    static func runProgram(_ program: String, _ arguments: [String], environment extra: [String: String] = [:],
+                           currentDirectory: URL? = nil) throws -> CommandResult {
         let process = Process()
-        process.executableURL = url
+        process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for (k, v) in extra { env[k] = v }

@@ -64,6 +64,15 @@ final class CollectTrainRunsTests: XCTestCase {
         let singleReport = try DistillLabBinary.run(["report", out.appendingPathComponent("round").path])
         XCTAssertEqual(singleReport.status, 0, singleReport.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("round/report/report.html").path))
+        // report --output on or under a file: one sentence naming the file (was "NSCocoaErrorDomain error 512").
+        let file = root.appendingPathComponent("a-file")
+        try Data("x".utf8).write(to: file)
+        for target in [file, file.appendingPathComponent("sub")] {
+            let r = try DistillLabBinary.run(["report", out.appendingPathComponent("round").path, "--output", target.path])
+            XCTAssertEqual(r.status, 1, r.stderr)
+            XCTAssertTrue(r.stderr.contains("Error: cannot create the output folder \(target.path): \(file.path) is a file, not a folder; choose another --output"), r.stderr)
+            XCTAssertFalse(r.stderr.contains("NSCocoaErrorDomain") || r.stderr.contains("already exists"), r.stderr)
+        }
 
         // Only unfinished runs: nothing to collect, exit status 1.
         let onlyKilled = try DistillLabBinary.run(["collect", killed.path])

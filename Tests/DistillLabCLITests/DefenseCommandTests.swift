@@ -108,6 +108,48 @@ final class DefenseCommandTests: XCTestCase {
         XCTAssertTrue(directory.stderr.contains("is a directory"), directory.stderr)
     }
 
+    /// A suspect or control with a zero-width layer is one error naming the file and tensor (it trapped
+    /// in MLP.init), for both canaries' evidence; a folder given as a model gets a model's file name as the fix.
+    func testZeroWidthSuspectOrControlIsOneErrorNotATrap() throws {
+        let run = try DistillLabBinary.run(["train", "-q", "--output", root.path, "--run-name", "z", "--defense", "keyed-canary:rate=0.05",
+                                            "--defense", "periodic-signal", "--teacher-hidden", "16", "--student-hidden", "8",
+                                            "--teacher-epochs", "1", "--student-epochs", "1", "evaluation.controls=4"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let dir = root.appendingPathComponent("z")
+        let soft = dir.appendingPathComponent("student-soft.safetensors").path
+        let reference = dir.appendingPathComponent("student-reference.safetensors").path
+        let zero = root.appendingPathComponent("zero.safetensors")
+        try Self.safetensors(["layers.0.weight": [0, 64], "layers.0.bias": [0], "layers.1.weight": [10, 0], "layers.1.bias": [10]]).write(to: zero)
+        for evidence in ["canary-0-keyed-canary.json", "canary-1-periodic-signal.json"].map({ dir.appendingPathComponent($0).path }) {
+            for args in [["--suspect", zero.path], ["--suspect", soft, "--controls", zero.path, reference, reference]] {
+                let r = try DistillLabBinary.run(["verify", "--evidence", evidence] + args)
+                XCTAssertEqual(r.status, 1, r.stderr)
+                XCTAssertTrue(r.stderr.contains("\(zero.path): tensor 'layers.0.weight' has shape [0, 64], a layer of zero width"), r.stderr)
+                XCTAssertFalse(r.stderr.contains("Fatal error"), r.stderr)
+                XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            }
+        }
+        // The fix names the kind of file the role wants (it said canary-log.json for a model too).
+        let folder = try DistillLabBinary.run(["verify", "--evidence", dir.appendingPathComponent("canary-0-keyed-canary.json").path, "--suspect", dir.path])
+        XCTAssertEqual(folder.status, 1)
+        XCTAssertTrue(folder.stderr.contains("suspect model '\(dir.path)' is a directory; pass a file inside it (e.g. \(dir.path)/student-soft.safetensors)"),
+                      folder.stderr)
+    }
+
+    /// A safetensors file of zero-filled F32 tensors with these shapes (written by hand: no DistillCore here).
+    static func safetensors(_ shapes: [String: [Int]]) throws -> Data {
+        var header: [String: Any] = [:]
+        var offset = 0
+        for name in shapes.keys.sorted() {
+            let bytes = 4 * shapes[name]!.reduce(1, *)
+            header[name] = ["dtype": "F32", "shape": shapes[name]!, "data_offsets": [offset, offset + bytes]]
+            offset += bytes
+        }
+        let json = try JSONSerialization.data(withJSONObject: header, options: .sortedKeys)
+        var length = UInt64(json.count).littleEndian
+        return Data(bytes: &length, count: 8) + json + Data(count: offset)
+    }
+
     /// The periodic signal's evidence (key, probes, null) is saved beside the
     /// keyed canary's and verified the same way, with the run's own numbers.
     func testPeriodicSignalEvidenceIsVerifiedLikeTheKeyedCanarys() throws {

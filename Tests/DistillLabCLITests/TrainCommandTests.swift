@@ -110,6 +110,9 @@ final class TrainCommandTests: XCTestCase {
         try assertFails(["train", "--alpha", "2"], mentioning: ["--alpha"])
         try assertFails(["train", "--threads", "0"], mentioning: ["--threads"])
         try assertFails(["train", "--no-such-flag"], mentioning: ["no-such-flag"])
+        // A run name stays inside --output: nothing is written beside it.
+        try assertFails(["train", "--run-name", "../outside"], mentioning: ["run name '../outside' must be a plain folder name inside --output"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root.appendingPathComponent("outside").path))
         // A ragged CSV names the file and the line.
         let csv = root.appendingPathComponent("ragged.csv")
         try "a,b,label\n1,2,0\n3,1\n".write(to: csv, atomically: true, encoding: .utf8)
@@ -150,6 +153,32 @@ final class TrainCommandTests: XCTestCase {
         let o = try DistillLabBinary.run(["train", deep, "--no-save"])
         XCTAssertNotEqual(o.status, 0)
         XCTAssertLessThan(o.stderr.utf8.count, 1_000, String(o.stderr.prefix(500)))
+    }
+
+    /// `train` and `sweep` on a read-only volume (a tmpfs mounted read-only in a user and mount
+    /// namespace, so it works as root too): one sentence with the reason and the fix.
+    func testReadOnlyVolumeIsOneSentenceNotAnNSErrorDump() throws {
+        let volume = root.appendingPathComponent("ro")
+        try FileManager.default.createDirectory(at: volume, withIntermediateDirectories: true)
+        func onReadOnlyVolume(_ arguments: [String]) throws -> CommandResult {
+            let command = "mount -t tmpfs -o ro tmpfs '\(volume.path)' && exec '\(DistillLabBinary.url.path)' " + arguments.map { "'\($0)'" }.joined(separator: " ")
+            return try DistillLabBinary.runProgram("/usr/bin/unshare", ["-rm", "sh", "-c", command])
+        }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") else { throw XCTSkip("no /usr/bin/unshare") }
+        let probe = try onReadOnlyVolume(["--version"])
+        guard probe.status == 0 else { throw XCTSkip("no user and mount namespaces here: \(probe.stderr)") }
+        let quick = ["--teacher-epochs", "1", "--student-epochs", "1", "-q"]
+        for (arguments, folder) in [(["train", "--output", volume.path] + quick, volume.path),
+                                    (["train", "--output", volume.appendingPathComponent("runs").path] + quick, volume.appendingPathComponent("runs").path),
+                                    (["sweep", "seeds=0", "--output", volume.appendingPathComponent("sweep").path, "-q"], volume.appendingPathComponent("sweep").path),
+                                    (["sweep", "seeds=0", "--output", volume.path, "-q"], volume.path)] {
+            let r = try onReadOnlyVolume(arguments)
+            XCTAssertEqual(r.status, 1, r.stderr)
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            XCTAssertTrue(r.stderr.hasPrefix("Error: cannot create ") && r.stderr.contains(folder), r.stderr)
+            XCTAssertTrue(r.stderr.contains("Read-only file system; choose a writable --output"), r.stderr)
+            XCTAssertFalse(r.stderr.contains("NSCocoaErrorDomain") || r.stderr.contains("NSUnderlyingError"), r.stderr)
+        }
     }
 
     /// A CSV of two features of scale ~1000 and one of ~0.001 (the label's).
@@ -225,6 +254,9 @@ final class TrainCommandTests: XCTestCase {
 
     func testDivergenceStopsWithAMessage() throws {
         try assertFails(["train", "--teacher-lr", "100000", "--schedule", "constant"], mentioning: ["diverged", "learning rate"])
+        // Adam's loss at 1e9 stays finite (~1e29): stopped by the explosion rule, not run to the end.
+        try assertFails(["train", "--optimizer", "adam", "--teacher-lr", "1e9"], mentioning: ["diverged", "more than 1000× its starting value", "Adam"])
+        try assertFails(["train", "--optimizer", "adam", "--student-lr", "1e9", "--teacher-epochs", "1"], mentioning: ["diverged", "Adam"])
         // The incomplete run folder is reported and holds no results.json.
         let bad = root.appendingPathComponent("bad")
         let runs = (try? FileManager.default.contentsOfDirectory(atPath: bad.path)) ?? []

@@ -150,6 +150,14 @@ final class ExperimentTests: XCTestCase {
         XCTAssertThrowsError(try Experiment(settings: s).run()) { XCTAssertTrue("\($0)".contains("epochs must be positive")) }
         s = quickSettings(); s.data.source = "no-such-data"
         XCTAssertThrowsError(try Experiment(settings: s).run()) { XCTAssertTrue("\($0)".contains("fashion-mnist"), "\($0)") }
+        // A 100 KB source name: the error and the "loading …" progress line are cut short (the line was 100 KB).
+        s = quickSettings(); s.data.source = String(repeating: "x", count: 100_000)
+        var stages: [String] = []
+        XCTAssertThrowsError(try Experiment(settings: s).run { if case let .stage(text) = $0 { stages.append(text) } }) {
+            XCTAssertLessThan("\($0)".utf8.count, 1_000)
+        }
+        XCTAssertFalse(stages.isEmpty)
+        for text in stages { XCTAssertLessThan(text.utf8.count, 1_000, String(text.prefix(200))) }
     }
 
     func testDivergingTeacherStopsAndSaysSo() {

@@ -138,6 +138,39 @@ final class PeriodicSignalTests: XCTestCase {
         }
     }
 
+    /// The canary on one-class data, through a whole run: one class is an error naming the data and
+    /// the fix (it trapped in StudentT); two classes of which the rows hold one run to the end with finite p-values.
+    func testOneClassDataIsAClearErrorNotATrap() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("one-class-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func run(label: Int) throws -> ExperimentResult {
+            var rng = RandomStream(seed: 3, label: "one-class")
+            let rows = (0..<200).map { _ in "\(rng.uniform()),\(rng.uniform()),\(rng.uniform()),\(label)" }
+            let csv = dir.appendingPathComponent("class\(label).csv")
+            try (["a,b,c,label"] + rows).joined(separator: "\n").write(to: csv, atomically: true, encoding: .utf8)
+            var s = ExperimentSettings.defaults(for: csv.path)
+            s.data.source = csv.path
+            s.teacher.hidden = [8]; s.student.hidden = [4]
+            s.teacher.training.epochs = 1; s.student.training.epochs = 1
+            s.evaluation.controls = 4  // the fewest a leave-one-out calibration takes
+            s.defense.responses = [DefenseSpec(name: "periodic-signal")]
+            return try Experiment(settings: s).run()
+        }
+        XCTAssertThrowsError(try run(label: 0)) { e in
+            guard case let .incompatible(defense, reason)? = e as? DefenseError else { return XCTFail("\(e)") }
+            XCTAssertEqual(defense, "periodic-signal")
+            XCTAssertTrue(reason.contains("class0.csv") && reason.contains("has 1 class") && reason.contains("at least 2 classes"), reason)
+            XCTAssertTrue(reason.contains("drop the defense"), reason)
+        }
+        // Labels all 1: classes "0" and "1", only one of them in the rows.
+        let result = try run(label: 1)
+        let outcome = try XCTUnwrap(result.canaries?.first)
+        for v in Array(outcome.suspects.values) + outcome.controls {
+            XCTAssertTrue(v.statistic.isFinite && (v.pValue ?? 0) >= 0 && (v.pValue ?? 2) <= 1, "\(v)")
+        }
+    }
+
     /// Soft-label students learn the signal; controls and label-only students do not.
     ///
     /// On digits the attacker has only 449 queries: a soft-label student

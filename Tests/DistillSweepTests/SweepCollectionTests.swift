@@ -1,7 +1,7 @@
 import XCTest
 import DistillLab
 import DistillReport
-import DistillSweep
+@testable import DistillSweep
 
 /// collect's outputs: the results table files and the SQLite database, queried with the sqlite3 shell.
 final class SweepCollectionTests: SweepTestCase {
@@ -49,6 +49,28 @@ final class SweepCollectionTests: SweepTestCase {
         }
         XCTAssertEqual(c.statusText.split(separator: "\n").filter { $0.hasPrefix("damaged, skipped: ") }.count, 3, c.statusText)
         _ = try c.writeResults(into: out, report: c.report(title: "damaged"))
+    }
+
+    /// A swept key whose column name is a fixed column's (a whole `defense` section; an older
+    /// sweep's `seed` axis) used to stop collect with SQLite's "duplicate column name".
+    func testASweptKeyNamedLikeAFixedColumnGetsItsOwnColumn() throws {
+        XCTAssertEqual(SweepCollection.columns(forKeys: ["seed", "defense.responses", "Defense", "swept.defense"], avoiding: ["seed", "defense"]),
+                       ["swept_seed", "defense_responses", "swept_Defense", "swept_swept_defense"])
+        let out = root.appendingPathComponent("out")
+        let text = """
+        teacher: {training: {epochs: 1}}
+        student: {training: {epochs: 1}}
+        sweep:
+          defense: [{responses: [rounding:decimals=1]}, {responses: []}]
+        seeds: [0]
+
+        """
+        XCTAssertEqual(try SweepRunner(definition: try definition(text), folder: out).run().failed, [])
+        let collection = try SweepCollection.read(out)
+        _ = try collection.writeResults(into: out, report: collection.report(title: "defense sections"))
+        let db = out.appendingPathComponent("results.sqlite")
+        XCTAssertEqual(try sqlite(db, "SELECT defense, swept_defense FROM runs ORDER BY point_index"),
+                       "rounding|{\"responses\": [\"rounding:decimals=1\"]}\nnone|{\"responses\": []}")
     }
 
     /// The report says the undefended baseline faced the attacker's counter too,

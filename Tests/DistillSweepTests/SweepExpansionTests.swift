@@ -58,12 +58,39 @@ final class SweepExpansionTests: SweepTestCase {
             XCTAssertTrue("\(e)".contains("`seed` cannot be a sweep axis; list the seeds under `seeds:` instead, e.g. `seeds: [1, 2]`"), "\(e)")
             XCTAssertTrue("\(e)".contains(".yaml:"), "names the file and line: \(e)")
         }
-        // Without `seeds:` too, and on the command line.
+        // Without `seeds:` too.
         XCTAssertThrowsError(try definition(SweepTestCase.tinyBase + "sweep:\n  seed: [1, 2]\n"))
-        // The supported spelling still gives one point per seed, each with its own seed.
-        let points = try definition(SweepTestCase.tinyBase, arguments: ["seeds=1,2"]).points()
-        XCTAssertEqual(points.count, 2)
-        XCTAssertEqual(Set(points.map(\.name)).count, 2)
+        // On the command line `seed=` is the seeds' list; given twice, one list used to replace the other silently.
+        XCTAssertThrowsError(try definition(SweepTestCase.tinyBase, arguments: ["seed=1,2", "seeds=0"])) { e in
+            XCTAssertEqual("\(e)", "`seeds=0`: the seeds are already given by `seed=1,2`; give them once, e.g. seeds=0,1,2")
+        }
+        // The supported spellings give one point per seed, each labelled and run with its own seed.
+        for argument in ["seeds=1,2", "seed=1,2"] {
+            let points = try definition(SweepTestCase.tinyBase, arguments: [argument]).points()
+            XCTAssertEqual(points.map(\.name), ["seed=1", "seed=2"], argument)
+            XCTAssertEqual(points.map(\.settings.seed), [1, 2], argument)
+        }
+        // The command line's list replaces the file's (the command line wins), without an error.
+        XCTAssertEqual(try definition(SweepTestCase.tinyBase + "seeds: [0]\n", arguments: ["seeds=3"]).points().map(\.settings.seed), [3])
+    }
+
+    /// Arguments and values are quoted cut short: a 10,000-deep value made a 40 KB message.
+    func testHugeOrDeepArgumentsGiveBoundedMessages() throws {
+        let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        let huge = String(repeating: "x", count: 100_000)
+        let cases: [[String]] = [
+            ["teacher.hidden=\(deep)|[3]"],                        // an axis value the settings refuse
+            ["teacher.hidden=" + String(repeating: "[", count: 10_000)],  // unbalanced
+            [huge + "=1|2", "attack.budget=\(huge)"],
+            ["seeds=\(huge)"],
+            ["attack.strategy=" + String(repeating: "a:b=1,", count: 10_000)],  // ambiguous commas
+            ["k\(huge)"],                                           // no '='
+        ]
+        for arguments in cases {
+            XCTAssertThrowsError(try SweepDefinition.make(file: nil, arguments: arguments).points(), String(arguments[0].prefix(40))) {
+                XCTAssertLessThan("\($0)".utf8.count, 1_000, String("\($0)".prefix(300)))
+            }
+        }
     }
 
     func testErrorsInTheBasePartKeepTheirLineNumbers() throws {

@@ -29,6 +29,27 @@ final class SweepRunnerTests: SweepTestCase {
         }
     }
 
+    /// Every point of a sweep over a 48 KB gzip of 50 MB of NUL bytes fails at once with the
+    /// loader's short reason (each point took 47-100 s and printed megabytes).
+    func testABinaryDataSourceFailsEveryPointFastAndShort() throws {
+        let gz = root.appendingPathComponent("zeros.csv.gz")
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/sh")
+        gzip.arguments = ["-c", "head -c 50000000 /dev/zero | gzip -c > '\(gz.path)'"]
+        try gzip.run(); gzip.waitUntilExit()
+        guard gzip.terminationStatus == 0 else { throw XCTSkip("no gzip to make the test file") }
+        let start = Date()
+        let runner = try SweepRunner(definition: try definition(SweepTestCase.tinyBase, arguments: ["data.source=\(gz.path)", "seeds=0,1"]),
+                                     folder: root.appendingPathComponent("out"))
+        let summary = try runner.run()
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5, "two points, debug build")
+        XCTAssertEqual(summary.failed, ["seed=0", "seed=1"])
+        for (name, reason) in summary.failureReasons {
+            XCTAssertTrue(reason.hasPrefix("\(gz.path): binary data, not CSV"), "\(name): \(reason.prefix(300))")
+            XCTAssertLessThan(reason.utf8.count, 1_000, name)
+        }
+    }
+
     func testTwoDefensesTimesTwoSeedsTrainTwoTeachersAndTwoBaselinesWithIndependentResults() throws {
         let out = root.appendingPathComponent("out")
         let runner = try SweepRunner(definition: try definition(), folder: out)

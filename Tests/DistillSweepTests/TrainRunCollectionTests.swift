@@ -130,5 +130,21 @@ final class TrainRunCollectionTests: SweepTestCase {
                 XCTAssertTrue(text.contains("distill-lab train --output \(folder.path)"), text)
             }
         }
+        // A stray results.json of the folder's own (no settings.json) is named, not taken for a run.
+        let stray = root.appendingPathComponent("stray")
+        try FileManager.default.createDirectory(at: stray, withIntermediateDirectories: true)
+        try Data(#"{"hello": 1}"#.utf8).write(to: stray.appendingPathComponent("results.json"))
+        XCTAssertThrowsError(try SweepCollection.read(stray)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("its results.json has no settings.json beside it, so it is no run folder"), text)
+            XCTAssertFalse(text.contains("DecodingError"), text)
+        }
+        // Beside finished runs a stray top-level results.json (an earlier collection's, say) changes nothing.
+        let runs = root.appendingPathComponent("runs")
+        try train("a", in: runs, [])
+        try Data("{\"soft".utf8).write(to: runs.appendingPathComponent("results.json"))
+        let c = try SweepCollection.read(runs)
+        XCTAssertEqual(c.runs.map(\.folder), ["a"])
+        XCTAssertEqual(c.damaged, [])
     }
 }

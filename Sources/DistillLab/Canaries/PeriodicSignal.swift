@@ -145,6 +145,11 @@ public final class PeriodicSignal: OwnershipCanary, CustomStringConvertible {
     /// `context.validation` with the teacher's top-1 (or served queries).
     public convenience init(context: DefenseContext, frequency: Double = 16, epsilon: Double = 0.2,
                             probeSource: ProbeSource = .validation) throws {
+        // Said of the data here: the designated initialiser could only blame a `classes` value no one wrote.
+        guard context.teacher.classCount >= 2 else {
+            throw DefenseError.incompatible(defense: "periodic-signal", reason: "the data (\(QuotedInput.bounded(context.ownerData.name))) has \(context.teacher.classCount) class; "
+                                            + "the signal moves the top class's probability against the others, so it needs at least 2 classes: use data with 2 or more classes, or drop the defense")
+        }
         let d = context.teacher.inputSize
         var stream = RandomStream(seed: context.seed, purpose: .periodicSignalKey)
         let v = (0..<d).map { _ in Float(stream.normal()) }
