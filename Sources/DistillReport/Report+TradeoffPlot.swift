@@ -221,16 +221,26 @@ extension Report {
 
     // MARK: One front
 
-    func tradeoffPlot(standalone: Bool) -> RenderedPlot {
-        let layout = PlotLayout.standard
-        var canvas = SVGCanvas(id: ReportPlot.tradeoff.rawValue, layout: layout)
+    /// What both trade-off plots start from: the rows at the largest budget
+    /// (when budgets differ), their points, the title naming that budget, and
+    /// a note saying which rows were left to the budget plot.
+    func tradeoffInputs(title base: String) -> (title: String, points: [[TradeoffPoint]], notes: [String]) {
         let (subset, atBudget) = tradeoffRows()
-        let title = "Utility–protection trade-off" + (atBudget.map { " at query budget " + Report.formatBudget(Double($0)) } ?? "")
-        canvas.heading(title)
-        var (points, notes) = tradeoffPoints(subset, plot: "Trade-off plot")
+        let title = base + (atBudget.map { " at query budget " + Report.formatBudget(Double($0)) } ?? "")
+        let (points, pointNotes) = tradeoffPoints(subset, plot: "Trade-off plot")
+        var notes = pointNotes
         if let atBudget, subset.count < rows.count {
             notes.append("Trade-off plot: only the \(Report.count(subset.count, "row")) at the largest query budget (\(atBudget)) are compared; the budget plot shows the others.")
         }
+        return (title, points, notes)
+    }
+
+    func tradeoffPlot(standalone: Bool) -> RenderedPlot {
+        let layout = PlotLayout.standard
+        var canvas = SVGCanvas(id: ReportPlot.tradeoff.rawValue, layout: layout)
+        let (title, points, notes0) = tradeoffInputs(title: "Utility–protection trade-off")
+        canvas.heading(title)
+        var notes = notes0
         let all = points.flatMap { $0 }
         if all.isEmpty {
             let description = "No setting has both \(ReportMetric.benignAccuracyLoss) and a defensive impact; nothing to plot."
@@ -268,13 +278,9 @@ extension Report {
         let height = top + Double(panelRows) * panelHeight + Double(panelRows - 1) * gapY + 66
         let figure = PlotLayout(width: width, height: height, marginLeft: left, marginRight: 230, marginTop: top, marginBottom: 66)
         var canvas = SVGCanvas(id: ReportPlot.attackerTradeoff.rawValue, layout: figure)
-        let (subset, atBudget) = tradeoffRows()
-        let title = "Utility–protection trade-off per attacker" + (atBudget.map { " at query budget " + Report.formatBudget(Double($0)) } ?? "")
+        let (title, points, notes0) = tradeoffInputs(title: "Utility–protection trade-off per attacker")
         canvas.heading(title)
-        var (points, notes) = tradeoffPoints(subset, plot: "Trade-off plot")
-        if let atBudget, subset.count < rows.count {
-            notes.append("Trade-off plot: only the \(Report.count(subset.count, "row")) at the largest query budget (\(atBudget)) are compared; the budget plot shows the others.")
-        }
+        var notes = notes0
         let all = points.flatMap { $0 }
         guard !all.isEmpty else {
             canvas.emptyMessage("No setting has benign accuracy loss and defensive impact.")
